@@ -1,0 +1,29 @@
+// Every environment variable the app reads, in one place, checked once.
+const DEMO_API_KEY = "keyshelf-demo-api-key";
+const DEMO_API_SECRET = "keyshelf-demo-api-secret-do-not-use-in-production";
+
+export const DEMO_DEFAULTS = { apiKey: DEMO_API_KEY, apiSecret: DEMO_API_SECRET } as const;
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set. See "Configuration" in README.md.`);
+  return value;
+}
+
+export const isProduction = process.env.NODE_ENV === "production";
+
+/**
+ * The demo (app/demo/) sets KEYSHELF_DEMO=1 and refuses NODE_ENV=production;
+ * the app honours the flag only outside production, so a stray variable can never
+ * switch a production server to the stand-ins.
+ */
+export const isDemo = process.env.KEYSHELF_DEMO === "1" && !isProduction;
+
+export const config = {
+  apiKey: isDemo ? (process.env.SHOPIFY_API_KEY ?? DEMO_API_KEY) : required("SHOPIFY_API_KEY"),
+  apiSecret: isDemo ? (process.env.SHOPIFY_API_SECRET ?? DEMO_API_SECRET) : required("SHOPIFY_API_SECRET"),
+  appUrl: process.env.SHOPIFY_APP_URL ?? "http://localhost:3000",
+  scopes: (process.env.SCOPES ?? "read_orders,read_products,read_customers").split(",").map((s) => s.trim()).filter(Boolean),
+  /** Where the demo serves its App Bridge stand-in; null outside the demo. */
+  appBridgeStandInUrl: isDemo ? "/demo/app-bridge.js" : null,
+};

@@ -1,0 +1,33 @@
+// Prisma CLI configuration: the Rust-free engines (the usual schema engine is a download
+// these machines cannot make). Migrations run on the wasm schema engine over node-postgres.
+import { PrismaPg } from "@prisma/adapter-pg";
+import { defineConfig } from "prisma/config";
+import pg from "pg";
+
+// `prisma generate` reads the schema's env("DATABASE_URL") but never connects: let it run without one.
+const configuredUrl = process.env.DATABASE_URL;
+process.env.DATABASE_URL ??= "postgresql://unset/unset";
+
+function databaseUrl() {
+  if (!configuredUrl) throw new Error("DATABASE_URL is not set: point it at the PostgreSQL database to migrate.");
+  return configuredUrl;
+}
+
+// adapter-pg 6.19 cannot deserialize catalog columns of type `name` (OID 19) that the schema
+// engine reads (prisma/prisma#27403); relabelling them as text (OID 25) is lossless.
+class CatalogSafePool extends pg.Pool {
+  // @ts-expect-error -- narrowing pg's overloads is not worth it here
+  async query(...args: Parameters<pg.Pool["query"]>) {
+    // @ts-expect-error -- see above
+    const result = await super.query(...args);
+    for (const field of result?.fields ?? []) if (field.dataTypeID === 19) field.dataTypeID = 25;
+    return result;
+  }
+}
+
+export default defineConfig({
+  schema: "prisma/schema.prisma",
+  experimental: { adapter: true },
+  engine: "js",
+  adapter: async () => new PrismaPg(new CatalogSafePool({ connectionString: databaseUrl() })),
+});
