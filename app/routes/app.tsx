@@ -23,6 +23,10 @@ export default function AppLayout() {
         <Link to="/app" rel="home">
           Licence keys
         </Link>
+        <Link to="/app/products">Products</Link>
+        <Link to="/app/orders">Orders</Link>
+        <Link to="/app/activity">Activity</Link>
+        <Link to="/app/settings">Settings</Link>
       </NavMenu>
       <Outlet />
     </AppProvider>
