@@ -25,9 +25,31 @@ class CatalogSafePool extends pg.Pool {
   }
 }
 
+// adapter-pg runs a migration script by splitting it on ";", which cuts plpgsql function bodies
+// apart; node-postgres runs a whole script as one simple query, as psql would.
+type ScriptRunner = { client: pg.Pool; onError(error: unknown): never; executeScript(script: string): Promise<void> };
+
+class MigrationPrismaPg extends PrismaPg {
+  async connect() {
+    const adapter = await super.connect();
+    const runner = adapter as unknown as ScriptRunner;
+    runner.executeScript = async (script) => {
+      try {
+        await runner.client.query(script);
+      } catch (error) {
+        runner.onError(error);
+      }
+    };
+    return adapter;
+  }
+}
+
 export default defineConfig({
   schema: "prisma/schema.prisma",
   experimental: { adapter: true },
   engine: "js",
-  adapter: async () => new PrismaPg(new CatalogSafePool({ connectionString: databaseUrl() })),
+  adapter: async () =>
+    new MigrationPrismaPg(new CatalogSafePool({ connectionString: databaseUrl(), idleTimeoutMillis: 200 }), {
+      disposeExternalPool: true,
+    }),
 });
