@@ -1,0 +1,38 @@
+// Before each test file: its own database cloned from the migrated template, and the app's
+// environment, set before the file imports any app module.
+import { randomBytes } from "node:crypto";
+import { afterAll, inject } from "vitest";
+import pg from "pg";
+import { TEST_API_KEY, TEST_API_SECRET, TEST_APP_URL } from "../helpers/constants";
+
+const adminUrl = inject("postgresAdminUrl");
+const template = inject("templateDatabase");
+const database = `keyshelf_test_${process.pid}_${randomBytes(4).toString("hex")}`;
+
+async function admin(sql: string) {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+await admin(`CREATE DATABASE ${database} TEMPLATE ${template}`);
+const url = new URL(adminUrl);
+url.pathname = `/${database}`;
+
+process.env.DATABASE_URL = url.toString();
+process.env.DATABASE_POOL_SIZE ??= "5";
+process.env.SHOPIFY_API_KEY = TEST_API_KEY;
+process.env.SHOPIFY_API_SECRET = TEST_API_SECRET;
+process.env.SHOPIFY_APP_URL = TEST_APP_URL;
+process.env.KEYSHELF_DISABLE_WORKERS = "1";
+
+afterAll(async () => {
+  const prisma = globalThis.__keyshelfPrisma;
+  if (prisma) await prisma.$disconnect();
+  globalThis.__keyshelfPrisma = undefined;
+  await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+});

@@ -1,0 +1,20 @@
+import path from "node:path";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  resolve: {
+    alias: { "~": path.resolve(__dirname, "app"), tests: path.resolve(__dirname, "tests") },
+  },
+  test: {
+    include: ["tests/**/*.test.{ts,tsx}"],
+    globalSetup: ["tests/setup/global.ts"],
+    setupFiles: ["tests/setup/per-file.ts"],
+    pool: "forks",
+    // Two cores: two files at a time; each file has its own database.
+    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+    teardownTimeout: 30_000,
+    reporters: ["default"],
+  },
+});
