@@ -57,3 +57,48 @@ export const DEMO_PRODUCTS: DemoProduct[] = [
     variants: [{ id: 4510000000051, title: "Default Title", price: "12.00", sku: "MANUAL" }],
   },
 ];
+
+/** The staff member the demo admin is logged in as (the session token's `sub`). */
+export const DEMO_STAFF = {
+  id: 71820000001,
+  firstName: "Robin",
+  lastName: "Keyshelf",
+  email: DEMO_SHOP_EMAIL,
+  accountOwner: true,
+  locale: "en",
+} as const;
+
+/** The offline Admin API token the demo shop's session holds; the fake Shopify accepts only this one. */
+export const DEMO_ACCESS_TOKEN = "shpat_keyshelfdemo0000000000000000000";
+
+export const DEMO_CURRENCY = "EUR";
+
+/** Customers the seeded orders and `npm run demo:order` use (stable ids for the customer view). */
+export interface DemoCustomer {
+  id: number;
+  firstName: string;
+  lastName: string;
+  email: string;
+}
+
+export const DEMO_CUSTOMERS: DemoCustomer[] = [
+  { id: 7300000000001, firstName: "Ada", lastName: "Lovelace", email: "ada@example.com" },
+  { id: 7300000000002, firstName: "Grace", lastName: "Hopper", email: "grace@example.com" },
+  { id: 7300000000003, firstName: "Alan", lastName: "Turing", email: "alan@example.com" },
+  { id: 7300000000004, firstName: "Katherine", lastName: "Johnson", email: "katherine@example.com" },
+  { id: 7300000000005, firstName: "Linus", lastName: "Torvalds", email: "linus@example.com" },
+];
+
+export function findDemoProduct(idOrHandle: string | number) {
+  const text = String(idOrHandle).replace(/^gid:\/\/shopify\/Product\//, "");
+  return DEMO_PRODUCTS.find((p) => String(p.id) === text || p.handle === text);
+}
+
+export function findDemoVariant(id: string | number) {
+  const text = String(id).replace(/^gid:\/\/shopify\/ProductVariant\//, "");
+  for (const product of DEMO_PRODUCTS) {
+    const variant = product.variants.find((v) => String(v.id) === text);
+    if (variant) return { product, variant };
+  }
+  return undefined;
+}
