@@ -10,7 +10,11 @@ function required(name: string): string {
   return value;
 }
 
-export const isProduction = process.env.NODE_ENV === "production";
+// Read at run time on purpose: the Remix compiler replaces `process.env.NODE_ENV` with the *build*
+// mode (always "production" for `remix build`), but what matters is how the server is started.
+// remix-serve defaults NODE_ENV to production, so a deployed server is never in demo mode.
+const { NODE_ENV } = process.env;
+export const isProduction = NODE_ENV === "production";
 
 /**
  * The demo (app/demo/) sets KEYSHELF_DEMO=1 and refuses NODE_ENV=production;
