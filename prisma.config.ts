@@ -15,14 +15,15 @@ function databaseUrl() {
 
 // adapter-pg 6.19 cannot deserialize catalog columns of type `name` (OID 19) that the schema
 // engine reads (prisma/prisma#27403); relabelling them as text (OID 25) is lossless.
-class CatalogSafePool extends pg.Pool {
-  // @ts-expect-error -- narrowing pg's overloads is not worth it here
-  async query(...args: Parameters<pg.Pool["query"]>) {
-    // @ts-expect-error -- see above
-    const result = await super.query(...args);
+function catalogSafePool(config: pg.PoolConfig): pg.Pool {
+  const pool = new pg.Pool(config);
+  const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<pg.QueryResult | undefined>;
+  (pool as unknown as { query: typeof query }).query = async (...args) => {
+    const result = await query(...args);
     for (const field of result?.fields ?? []) if (field.dataTypeID === 19) field.dataTypeID = 25;
     return result;
-  }
+  };
+  return pool;
 }
 
 // adapter-pg runs a migration script by splitting it on ";", which cuts plpgsql function bodies
@@ -49,7 +50,7 @@ export default defineConfig({
   experimental: { adapter: true },
   engine: "js",
   adapter: async () =>
-    new MigrationPrismaPg(new CatalogSafePool({ connectionString: databaseUrl(), idleTimeoutMillis: 200 }), {
+    new MigrationPrismaPg(catalogSafePool({ connectionString: databaseUrl(), idleTimeoutMillis: 200 }), {
       disposeExternalPool: true,
     }),
 });
