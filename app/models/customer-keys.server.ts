@@ -1,0 +1,124 @@
+// What a customer sees of an order's licence keys, on the order status page (customer account
+// extension) and on the thank-you page (checkout extension). Showing keys is what marks them Used.
+//
+// Privacy rule: an order that does not exist, is another customer's, another shop's, or cannot be
+// proven (wrong confirmation number) gets exactly the answer of an order that has not reached the
+// app yet. Nothing in the answer lets a caller learn whether an id exists.
+import type { Prisma } from "@prisma/client";
+import prisma from "~/db.server";
+import { recordAudit } from "./audit.server";
+
+export type CustomerKeysState = "ready" | "preparing" | "waiting" | "none";
+
+export interface CustomerKey {
+  value: string;
+  productTitle: string;
+  status: "ASSIGNED" | "USED";
+}
+
+export interface CustomerKeysAnswer {
+  state: CustomerKeysState;
+  keys: CustomerKey[];
+}
+
+/** The answer for unknown, foreign and unproven orders alike. */
+export const NOT_ARRIVED: CustomerKeysAnswer = Object.freeze({ state: "preparing", keys: [] }) as CustomerKeysAnswer;
+
+type Surface = "order-status" | "thank-you";
+
+const orderSelect = {
+  id: true,
+  shopId: true,
+  name: true,
+  customerId: true,
+  confirmationNumber: true,
+  shortfall: true,
+  awaitingPayment: true,
+} satisfies Prisma.OrderSelect;
+
+type FoundOrder = Prisma.OrderGetPayload<{ select: typeof orderSelect }>;
+
+async function findOrder({ shop, orderId }: { shop: string; orderId: bigint }): Promise<FoundOrder | null> {
+  // An uninstalled shop's orders are not served: the merchant no longer runs the app there.
+  return prisma.order.findFirst({
+    where: { shopifyId: orderId, shop: { domain: shop, uninstalledAt: null } },
+    select: orderSelect,
+  });
+}
+
+/** Keys for a signed-in customer: only for that customer's own order in that shop. */
+export async function revealKeysToCustomer({
+  shop,
+  orderId,
+  customerId,
+}: {
+  shop: string;
+  orderId: bigint;
+  /** The numeric id from the token's `sub`; null when the token names no customer. */
+  customerId: bigint | null;
+}): Promise<CustomerKeysAnswer> {
+  if (customerId === null) return NOT_ARRIVED;
+  const order = await findOrder({ shop, orderId });
+  if (!order || order.customerId === null || order.customerId !== customerId) return NOT_ARRIVED;
+  return reveal(order, "order-status");
+}
+
+/** Keys on the thank-you page: the checkout proves the order with its confirmation number. */
+export async function revealKeysAtCheckout({
+  shop,
+  orderId,
+  confirmationNumber,
+}: {
+  shop: string;
+  orderId: bigint;
+  confirmationNumber: string;
+}): Promise<CustomerKeysAnswer> {
+  const given = normaliseConfirmationNumber(confirmationNumber);
+  if (!given) return NOT_ARRIVED;
+  const order = await findOrder({ shop, orderId });
+  if (!order?.confirmationNumber) return NOT_ARRIVED;
+  if (normaliseConfirmationNumber(order.confirmationNumber) !== given) return NOT_ARRIVED;
+  return reveal(order, "thank-you");
+}
+
+// Shopify prints confirmation numbers in upper case; a customer typing one may not.
+function normaliseConfirmationNumber(value: string) {
+  return value.trim().toUpperCase();
+}
+
+async function reveal(order: FoundOrder, surface: Surface): Promise<CustomerKeysAnswer> {
+  const keys = await prisma.$transaction(async (tx) => {
+    // Only Assigned keys change: a second view (or a concurrent one, which waits on the row locks
+    // and then finds them Used) keeps the first time. The status trigger on license_key mirrors the
+    // change onto key_tag, whose statement triggers move the tag counters.
+    const viewed = await tx.$executeRaw`
+      UPDATE "license_key" SET "status" = 'USED', "used_at" = now()
+      WHERE "shop_id" = ${order.shopId} AND "order_id" = ${order.id} AND "status" = 'ASSIGNED'`;
+    if (viewed > 0) {
+      const where = surface === "thank-you" ? "the thank-you page" : "the order status page";
+      await recordAudit({
+        tx,
+        shopId: order.shopId,
+        actor: "Customer",
+        action: "keys.view",
+        summary: `The customer saw ${viewed} licence ${viewed === 1 ? "key" : "keys"} of order ${order.name || order.id} on ${where}`,
+        count: viewed,
+        details: { orderId: order.id, surface },
+      });
+    }
+    return tx.$queryRaw<CustomerKey[]>`
+      SELECT k."value", k."status"::text AS "status", COALESCE(l."title", '') AS "productTitle"
+      FROM "license_key" k
+      LEFT JOIN "order_line" l ON l."id" = k."order_line_id"
+      WHERE k."shop_id" = ${order.shopId} AND k."order_id" = ${order.id} AND k."status" IN ('ASSIGNED', 'USED')
+      ORDER BY k."order_line_id" NULLS LAST, k."id"`;
+  });
+
+  // Keys still owed (not enough stock) wins over "ready": the customer sees what they have so far
+  // and learns that more are coming.
+  if (order.shortfall > 0) return { state: "waiting", keys };
+  if (keys.length > 0) return { state: "ready", keys };
+  // Keys are assigned once the order is paid (the shop's assign-on-payment setting).
+  if (order.awaitingPayment) return { state: "preparing", keys: [] };
+  return { state: "none", keys: [] };
+}
