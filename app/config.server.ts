@@ -28,6 +28,8 @@ export const config = {
   apiSecret: isDemo ? (process.env.SHOPIFY_API_SECRET ?? DEMO_API_SECRET) : required("SHOPIFY_API_SECRET"),
   appUrl: process.env.SHOPIFY_APP_URL ?? "http://localhost:3000",
   scopes: (process.env.SCOPES ?? "read_orders,read_products,read_customers").split(",").map((s) => s.trim()).filter(Boolean),
+  /** Shopify library log level: error, warning, info (default) or debug. */
+  shopifyLogLevel: (process.env.SHOPIFY_LOG_LEVEL ?? "info") as "error" | "warning" | "info" | "debug",
   /** Where the demo serves its App Bridge stand-in; null outside the demo. */
   appBridgeStandInUrl: isDemo ? "/demo/app-bridge.js" : null,
 };

@@ -1,11 +1,18 @@
 import "@shopify/shopify-app-remix/adapters/node";
-import { ApiVersion, AppDistribution, shopifyApp } from "@shopify/shopify-app-remix/server";
+import { ApiVersion, AppDistribution, LogSeverity, shopifyApp } from "@shopify/shopify-app-remix/server";
 import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
 import { config } from "./config.server";
 import prisma from "./db.server";
 import { syncShopDetails } from "./models/shop.server";
 
 export const apiVersion = ApiVersion.July26;
+
+const LOG_LEVELS = {
+  error: LogSeverity.Error,
+  warning: LogSeverity.Warning,
+  info: LogSeverity.Info,
+  debug: LogSeverity.Debug,
+};
 
 const shopify = shopifyApp({
   apiKey: config.apiKey,
@@ -16,6 +23,7 @@ const shopify = shopifyApp({
   authPathPrefix: "/auth",
   sessionStorage: new PrismaSessionStorage(prisma),
   distribution: AppDistribution.AppStore,
+  logger: { level: LOG_LEVELS[config.shopifyLogLevel] ?? LogSeverity.Info },
   future: {
     // Token exchange: no OAuth redirects inside the admin; session tokens authenticate every request.
     unstable_newEmbeddedAuthStrategy: true,

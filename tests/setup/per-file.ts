@@ -29,6 +29,7 @@ process.env.SHOPIFY_API_KEY = TEST_API_KEY;
 process.env.SHOPIFY_API_SECRET = TEST_API_SECRET;
 process.env.SHOPIFY_APP_URL = TEST_APP_URL;
 process.env.KEYSHELF_DISABLE_WORKERS = "1";
+process.env.SHOPIFY_LOG_LEVEL ??= "error";
 
 afterAll(async () => {
   const prisma = globalThis.__keyshelfPrisma;
