@@ -1,0 +1,90 @@
+// The parts of Shopify's webhook payloads the app reads, validated at the edge. Real payloads vary
+// (custom line items without product_id, gift cards, `customer: null`, `email: ""`, draft orders),
+// so everything optional is optional here and unknown fields are ignored.
+import { z } from "zod";
+
+/** Shopify ids arrive as JSON numbers (below 2^53) or, in some payloads, as numeric strings. */
+const shopifyId = z.union([z.number().int().nonnegative(), z.string().regex(/^\d{1,19}$/)]).transform((v) => BigInt(v));
+const optionalId = z.union([shopifyId, z.null()]).optional().transform((v) => v ?? null);
+const optionalText = z
+  .union([z.string(), z.null()])
+  .optional()
+  .transform((v) => (v == null || v.trim() === "" ? null : v.trim()));
+const timestamp = z
+  .union([z.string(), z.null()])
+  .optional()
+  .transform((v) => {
+    if (!v) return null;
+    const date = new Date(v);
+    return Number.isNaN(date.getTime()) ? null : date;
+  });
+
+export const lineItemSchema = z.object({
+  id: shopifyId,
+  product_id: optionalId,
+  variant_id: optionalId,
+  title: z.string().nullish().transform((v) => v ?? ""),
+  variant_title: z.string().nullish(),
+  quantity: z.number().int().nonnegative(),
+  gift_card: z.boolean().nullish().transform((v) => v ?? false),
+});
+
+export const orderPayloadSchema = z.object({
+  id: shopifyId,
+  name: z.string().nullish().transform((v) => v ?? ""),
+  email: optionalText,
+  contact_email: optionalText,
+  customer: z
+    .object({ id: shopifyId, email: optionalText })
+    .passthrough()
+    .nullish()
+    .transform((v) => v ?? null),
+  confirmation_number: optionalText,
+  financial_status: optionalText,
+  created_at: timestamp,
+  cancelled_at: timestamp,
+  line_items: z.array(lineItemSchema).max(10_000).default([]),
+});
+
+export type OrderPayload = z.infer<typeof orderPayloadSchema>;
+export type LineItem = z.infer<typeof lineItemSchema>;
+
+export const refundPayloadSchema = z.object({
+  id: shopifyId,
+  order_id: shopifyId,
+  refund_line_items: z
+    .array(z.object({ line_item_id: shopifyId, quantity: z.number().int().nonnegative() }))
+    .default([]),
+});
+
+export type RefundPayload = z.infer<typeof refundPayloadSchema>;
+
+const complianceCustomer = z.object({ id: optionalId, email: optionalText, phone: optionalText }).passthrough();
+
+export const customerDataRequestSchema = z.object({
+  shop_domain: z.string().optional(),
+  customer: complianceCustomer,
+  orders_requested: z.array(shopifyId).default([]),
+  data_request: z.object({ id: shopifyId }).passthrough().nullish(),
+});
+
+export const customerRedactSchema = z.object({
+  shop_domain: z.string().optional(),
+  customer: complianceCustomer,
+  orders_to_redact: z.array(shopifyId).default([]),
+});
+
+export const scopesUpdateSchema = z.object({
+  current: z.array(z.string()).default([]),
+  previous: z.array(z.string()).default([]),
+});
+
+/** The email a customer gave: the order's, else the checkout contact's, else the customer record's. */
+export function orderEmail(order: OrderPayload) {
+  return order.email ?? order.contact_email ?? order.customer?.email ?? null;
+}
+
+/** Custom line items (no product) and gift cards never carry licence keys. */
+export function isKeyCandidate(line: LineItem) {
+  return line.product_id !== null && !line.gift_card && line.quantity > 0;
+}

@@ -1,0 +1,674 @@
+// What happens to licence keys when an order arrives, is paid, cancelled or refunded: the one
+// place with these rules.
+//
+// Exactly once, at any concurrency, on any number of app instances sharing one database:
+// - a redelivered event is recognised by its event id (webhook_event's primary key), recorded in
+//   the same transaction as the work, so an event counts as handled exactly when its work committed;
+// - the same order under another event id finds its row (unique shop + Shopify order id) and its
+//   lines (unique order + line item): the upsert locks the order row, so deliveries of one order
+//   run one after the other and each assigns only what the order still owes;
+// - keys are claimed with `FOR UPDATE OF license_key SKIP LOCKED` and re-checked to be Pending in
+//   the UPDATE itself, so two transactions never hand out the same key, and each line receives at
+//   most keys_needed - keys_assigned keys (a CHECK constraint backs this up).
+//
+// Invariant kept by every function here and the order screen's actions: a line's keys_assigned is
+// the number of its keys that are Assigned or Used; keys_needed - keys_assigned is what it is owed.
+import { Prisma, type AssignTrigger, type CancelPolicy } from "@prisma/client";
+import prisma from "~/db.server";
+import { generateKeys, keyFormatOf } from "~/lib/key-format";
+import {
+  isKeyCandidate,
+  orderEmail,
+  orderPayloadSchema,
+  refundPayloadSchema,
+  type OrderPayload,
+} from "~/lib/shopify-payloads";
+import { recordAudit } from "./audit.server";
+import { checkLowStock } from "./low-stock.server";
+
+type Tx = Prisma.TransactionClient;
+
+/** A webhook payload that does not have the shape Shopify sends (answered with 400). */
+export class InvalidPayloadError extends Error {
+  constructor(public readonly issues: string) {
+    super(`Invalid webhook payload: ${issues}`);
+  }
+}
+
+function parsePayload<T>(schema: { safeParse(input: unknown): { success: true; data: T } | { success: false; error: { message: string } } }, payload: unknown): T {
+  const parsed = schema.safeParse(payload);
+  if (!parsed.success) throw new InvalidPayloadError(parsed.error.message);
+  return parsed.data;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transactions
+
+const TRANSIENT_CODES = new Set(["40P01", "40001"]);
+
+function isTransient(error: unknown, depth = 0): boolean {
+  if (!error || typeof error !== "object" || depth > 4) return false;
+  const e = error as Record<string, unknown>;
+  // Prisma reports these as P2034, or as P2010 carrying Postgres' SQLSTATE in the adapter error.
+  if (e.code === "P2034") return true;
+  for (const field of ["code", "originalCode"]) {
+    if (typeof e[field] === "string" && TRANSIENT_CODES.has(e[field] as string)) return true;
+  }
+  if (typeof e.message === "string" && /deadlock detected|could not serialize access/i.test(e.message)) return true;
+  return ["cause", "meta", "driverAdapterError"].some((field) => isTransient(e[field], depth + 1));
+}
+
+/**
+ * One interactive transaction, retried when Postgres breaks a deadlock or a serialisation
+ * conflict (both roll back completely, so running the work again is safe).
+ */
+export async function runTransaction<T>(work: (tx: Tx) => Promise<T>, { timeout = 30_000 } = {}): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await prisma.$transaction(work, { maxWait: 20_000, timeout });
+    } catch (error) {
+      if (attempt >= 5 || !isTransient(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * attempt));
+    }
+  }
+}
+
+/** Records a webhook event; false when it was handled before (Shopify redelivers with the same id). */
+async function claimEvent(tx: Tx, event: { shopDomain: string; topic: string; eventId: string; webhookId?: string }) {
+  const rows = await tx.$queryRaw<Array<{ claimed: number }>>`
+    INSERT INTO "webhook_event" ("shop_domain", "topic", "event_id", "webhook_id", "processed_at")
+    VALUES (${event.shopDomain}, ${event.topic}, ${event.eventId}, ${event.webhookId ?? ""}, now())
+    ON CONFLICT DO NOTHING
+    RETURNING 1 AS "claimed"`;
+  return rows.length === 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Orders arriving: orders/create and orders/paid
+
+export interface OrderEvent {
+  shopDomain: string;
+  /** "orders/create" or "orders/paid" (Shopify's ORDERS_CREATE / ORDERS_PAID are accepted too). */
+  topic: string;
+  eventId: string;
+  webhookId?: string;
+  payload: unknown;
+}
+
+export type ReceiveOrderResult =
+  | { status: "duplicate" }
+  | { status: "ignored"; reason: "unknown-shop" | "uninstalled" }
+  | {
+      status: "recorded";
+      orderId: number;
+      keysAssigned: number;
+      shortfall: number;
+      awaitingPayment: boolean;
+      cancelled: boolean;
+    };
+
+interface ResolvedLine {
+  line_item_id: string;
+  product_id: string | null;
+  variant_id: string | null;
+  title: string;
+  quantity: number;
+  source: "TAG" | "AUTO_GENERATE";
+  tag_id: number | null;
+  keys_per_unit: number;
+  keys_needed: number;
+  auto_pattern: string | null;
+  auto_prefix: string | null;
+}
+
+interface OrderContext {
+  shopId: number;
+  assignTrigger: AssignTrigger;
+  uninstalled: boolean;
+  autoTagId: number | null;
+  lines: ResolvedLine[];
+}
+
+export function normaliseTopic(topic: string) {
+  return topic.toLowerCase().replace("_", "/");
+}
+
+function lineTitle(line: OrderPayload["line_items"][number]) {
+  const variant = line.variant_title?.trim();
+  return variant && variant !== "Default Title" ? `${line.title} - ${variant}` : line.title;
+}
+
+/**
+ * The shop's settings and, for each line item that can carry keys, its link: a variant link
+ * overrides its product's link. One round trip, before the transaction (links are configuration).
+ */
+async function loadOrderContext(shopDomain: string, order: OrderPayload): Promise<OrderContext | null> {
+  const candidates = order.line_items.filter(isKeyCandidate);
+  const productIds = candidates.map((line) => String(line.product_id));
+  const variantIds = candidates.map((line) => (line.variant_id === null ? null : String(line.variant_id)));
+  const rows = await prisma.$queryRaw<
+    Array<{
+      shopId: number;
+      assignTrigger: AssignTrigger;
+      uninstalled: boolean;
+      autoTagId: number | null;
+      links: Array<{
+        ord: number;
+        source: "TAG" | "AUTO_GENERATE";
+        tag_id: number | null;
+        keys_per_unit: number;
+        auto_pattern: string | null;
+        auto_prefix: string | null;
+      }>;
+    }>
+  >`
+    SELECT s."id" AS "shopId", s."assign_trigger" AS "assignTrigger", s."uninstalled_at" IS NOT NULL AS "uninstalled",
+      (SELECT t."id" FROM "tag" t WHERE t."shop_id" = s."id" AND t."kind" = 'AUTO_GENERATED') AS "autoTagId",
+      COALESCE((
+        SELECT json_agg(chosen) FROM (
+          SELECT DISTINCT ON (li.ord) li.ord::int AS ord, pl."source", pl."tag_id", pl."keys_per_unit",
+                 pl."auto_pattern", pl."auto_prefix"
+          FROM unnest(${productIds}::bigint[], ${variantIds}::bigint[]) WITH ORDINALITY AS li(product_id, variant_id, ord)
+          JOIN "product_link" pl ON pl."shop_id" = s."id" AND pl."product_id" = li.product_id
+            AND (pl."variant_id" IS NULL OR pl."variant_id" = li.variant_id)
+          ORDER BY li.ord, pl."variant_id" NULLS LAST
+        ) chosen
+      ), '[]'::json) AS "links"
+    FROM "shop" s WHERE s."domain" = ${shopDomain}`;
+  const row = rows[0];
+  if (!row) return null;
+  const lines: ResolvedLine[] = [];
+  for (const link of row.links) {
+    const item = candidates[link.ord - 1];
+    const autoGenerate = link.source === "AUTO_GENERATE";
+    lines.push({
+      line_item_id: String(item.id),
+      product_id: item.product_id === null ? null : String(item.product_id),
+      variant_id: item.variant_id === null ? null : String(item.variant_id),
+      title: lineTitle(item),
+      quantity: item.quantity,
+      source: link.source,
+      tag_id: autoGenerate ? row.autoTagId : link.tag_id,
+      keys_per_unit: link.keys_per_unit,
+      keys_needed: item.quantity * link.keys_per_unit,
+      auto_pattern: autoGenerate ? keyFormatOf(link.auto_pattern, link.auto_prefix).pattern : null,
+      auto_prefix: autoGenerate ? (link.auto_prefix ?? "") : null,
+    });
+  }
+  return { shopId: row.shopId, assignTrigger: row.assignTrigger, uninstalled: row.uninstalled, autoTagId: row.autoTagId, lines };
+}
+
+/**
+ * orders/create and orders/paid. Records the order and its key-carrying lines, and assigns their
+ * keys unless the shop waits for payment. Safe to call any number of times, in any order, from
+ * any number of processes: the result is the same as one call.
+ */
+export async function receiveOrder(event: OrderEvent): Promise<ReceiveOrderResult> {
+  const topic = normaliseTopic(event.topic);
+  const order = parsePayload(orderPayloadSchema, event.payload);
+  const context = await loadOrderContext(event.shopDomain, order);
+
+  const result = await runTransaction(async (tx): Promise<ReceiveOrderResult & { tagIds?: number[] }> => {
+    if (!(await claimEvent(tx, { ...event, topic }))) return { status: "duplicate" };
+    if (!context) return { status: "ignored", reason: "unknown-shop" };
+    if (context.uninstalled) return { status: "ignored", reason: "uninstalled" };
+
+    const paidNow = topic === "orders/paid" || order.financial_status === "paid";
+    const cancelled = order.cancelled_at !== null;
+    const due = !cancelled && (context.assignTrigger === "ORDER_CREATED" || paidNow);
+    const carriesKeys = context.lines.length > 0;
+
+    // The upsert takes the order row's lock: concurrent deliveries of this order wait here.
+    // Identifiers are never overwritten on conflict: a late redelivery must not undo customers/redact.
+    const [row] = await tx.$queryRaw<
+      Array<{ id: number; inserted: boolean; cancelled: boolean; awaitingPayment: boolean }>
+    >`
+      WITH upserted AS (
+        INSERT INTO "order" ("shop_id", "shopify_id", "name", "email", "customer_id", "confirmation_number",
+          "financial_status", "carries_keys", "awaiting_payment", "placed_at", "paid_at", "cancelled_at", "updated_at")
+        VALUES (${context.shopId}, ${order.id}, ${order.name}, ${orderEmail(order)}, ${order.customer?.id ?? null},
+          ${order.confirmation_number}, ${order.financial_status}, ${carriesKeys}, ${carriesKeys && !due && !cancelled},
+          ${order.created_at ?? new Date()}, ${paidNow ? new Date() : null}, ${order.cancelled_at}, now())
+        ON CONFLICT ("shop_id", "shopify_id") DO UPDATE SET
+          "financial_status" = CASE WHEN ${paidNow} THEN EXCLUDED."financial_status" ELSE "order"."financial_status" END,
+          "paid_at" = COALESCE("order"."paid_at", EXCLUDED."paid_at"),
+          "updated_at" = now()
+        RETURNING "id", (xmax = 0) AS "inserted", "cancelled_at" IS NOT NULL AS "cancelled", "awaiting_payment" AS "awaitingPayment"
+      ), lines AS (
+        INSERT INTO "order_line" ("shop_id", "order_id", "line_item_id", "product_id", "variant_id", "title", "quantity",
+          "source", "tag_id", "keys_per_unit", "keys_needed", "auto_pattern", "auto_prefix")
+        SELECT ${context.shopId}, upserted."id", x.line_item_id, x.product_id, x.variant_id, x.title, x.quantity,
+          x.source::"LinkSource", x.tag_id, x.keys_per_unit, x.keys_needed, x.auto_pattern, x.auto_prefix
+        FROM upserted, jsonb_to_recordset(${JSON.stringify(context.lines)}::jsonb) AS x(
+          line_item_id bigint, product_id bigint, variant_id bigint, title text, quantity int, source text,
+          tag_id int, keys_per_unit int, keys_needed int, auto_pattern text, auto_prefix text)
+        WHERE upserted."inserted"
+        ON CONFLICT ("order_id", "line_item_id") DO NOTHING
+      )
+      SELECT * FROM upserted`;
+
+    const base = { status: "recorded" as const, orderId: row.id, cancelled: row.cancelled };
+    if (row.cancelled || !due) {
+      return { ...base, keysAssigned: 0, shortfall: 0, awaitingPayment: row.awaitingPayment };
+    }
+    const assigned = await assignOrderKeys(tx, { shopId: context.shopId, orderIds: [row.id], autoTagId: context.autoTagId });
+    return {
+      ...base,
+      keysAssigned: assigned.keysAssigned,
+      shortfall: assigned.shortfall,
+      awaitingPayment: false,
+      tagIds: assigned.tagIds,
+    };
+  });
+
+  if (result.status === "recorded" && result.tagIds?.length && context) {
+    await checkLowStock({ shopId: context.shopId, tagIds: result.tagIds });
+  }
+  if (result.status === "recorded") {
+    const { tagIds: _tagIds, ...answer } = result;
+    return answer;
+  }
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Assignment (shared by arriving orders and waiting orders)
+
+interface AssignOutcome {
+  keysAssigned: number;
+  /** The orders' total still owed after this assignment. */
+  shortfall: number;
+  /** Tags whose stock changed (for the low-stock check). */
+  tagIds: number[];
+}
+
+/**
+ * Gives the given orders (already locked by the caller) what they are owed: generated keys for
+ * automatic lines, pending keys of the line's tag, oldest first, for the others. Lines of the same
+ * tag are served in order placed, then line order: first come, first served.
+ */
+async function assignOrderKeys(
+  tx: Tx,
+  { shopId, orderIds, tagIds, autoTagId }: { shopId: number; orderIds: number[]; tagIds?: number[]; autoTagId?: number | null },
+): Promise<AssignOutcome> {
+  let keysAssigned = 0;
+  const touched = new Set<number>();
+
+  if (autoTagId !== undefined) {
+    keysAssigned += await generateOwedKeys(tx, { shopId, orderIds, autoTagId });
+  }
+
+  const openTags = await tx.$queryRaw<Array<{ tagId: number }>>`
+    SELECT DISTINCT ol."tag_id" AS "tagId" FROM "order_line" ol
+    WHERE ol."order_id" = ANY(${orderIds}::int[]) AND ol."shop_id" = ${shopId} AND ol."source" = 'TAG'
+      AND ol."tag_id" IS NOT NULL AND ol."keys_assigned" < ol."keys_needed"
+      AND (${tagIds ?? null}::int[] IS NULL OR ol."tag_id" = ANY(${tagIds ?? null}::int[]))
+    ORDER BY 1`;
+  if (openTags.length > 0) {
+    const scope = openTags.map((t) => t.tagId);
+    scope.forEach((id) => touched.add(id));
+    if (scope.length > 1) {
+      // Counter triggers update every tag row a statement touches; taking the rows in id order first
+      // keeps two multi-tag orders from locking them in opposite orders (a deadlock).
+      await tx.$queryRaw`SELECT 1 FROM "tag" WHERE "id" = ANY(${scope}::int[]) ORDER BY "id" FOR NO KEY UPDATE`;
+    }
+    keysAssigned += await claimPendingKeys(tx, { shopId, orderIds, tagIds: scope });
+  }
+
+  const totals = await tx.$queryRaw<Array<{ shortfall: number }>>`
+    UPDATE "order" o SET
+      "shortfall" = COALESCE((SELECT sum(ol."keys_needed" - ol."keys_assigned") FROM "order_line" ol WHERE ol."order_id" = o."id"), 0),
+      "awaiting_payment" = false,
+      "updated_at" = now()
+    WHERE o."id" = ANY(${orderIds}::int[]) AND o."shop_id" = ${shopId}
+    RETURNING o."shortfall"`;
+  const shortfall = totals.reduce((sum, row) => sum + row.shortfall, 0);
+  return { keysAssigned, shortfall, tagIds: [...touched] };
+}
+
+/**
+ * Rounds of one set-based claim. SKIP LOCKED first: keys another transaction is claiming are
+ * passed over, so concurrent orders never wait for each other. A round can come back short when
+ * a key sits in two tags that two lines asked for (it goes to one of them); then another round
+ * runs. Only when a round finds nothing does a final round wait for locked keys, so a key held by a
+ * transaction that then rolls back is not mistaken for missing stock.
+ */
+async function claimPendingKeys(tx: Tx, { shopId, orderIds, tagIds }: { shopId: number; orderIds: number[]; tagIds: number[] }) {
+  let total = 0;
+  let skipLocked = true;
+  for (let round = 0; round < 12; round++) {
+    const [{ assigned, wanted }] = await claimRound(tx, { shopId, orderIds, tagIds, skipLocked });
+    total += assigned;
+    if (wanted === 0 || assigned === wanted) break;
+    if (assigned === 0) {
+      if (!skipLocked) break;
+      skipLocked = false;
+    }
+  }
+  return total;
+}
+
+function claimRound(
+  tx: Tx,
+  { shopId, orderIds, tagIds, skipLocked }: { shopId: number; orderIds: number[]; tagIds: number[]; skipLocked: boolean },
+) {
+  // `need` numbers each line's share of its tag's keys: rows (upto - n, upto] of that tag's claim.
+  // The UPDATE re-checks status = 'PENDING', so a key can never be claimed twice.
+  const lockClause = Prisma.raw(skipLocked ? "FOR UPDATE OF k SKIP LOCKED" : "FOR UPDATE OF k");
+  return tx.$queryRaw<Array<{ assigned: number; wanted: number }>>`
+    WITH need AS (
+      SELECT ol."id" AS line_id, ol."order_id", ol."tag_id", ol."keys_needed" - ol."keys_assigned" AS n,
+        sum(ol."keys_needed" - ol."keys_assigned") OVER (PARTITION BY ol."tag_id" ORDER BY o."placed_at", o."id", ol."id") AS upto
+      FROM "order_line" ol JOIN "order" o ON o."id" = ol."order_id"
+      WHERE ol."order_id" = ANY(${orderIds}::int[]) AND ol."shop_id" = ${shopId} AND ol."source" = 'TAG'
+        AND ol."tag_id" = ANY(${tagIds}::int[]) AND ol."keys_assigned" < ol."keys_needed"
+    ), per_tag AS (
+      SELECT "tag_id", sum(n)::int AS n FROM need GROUP BY "tag_id"
+    ), picked AS (
+      SELECT per_tag."tag_id", p."id", row_number() OVER (PARTITION BY per_tag."tag_id" ORDER BY p."id") AS rn
+      FROM per_tag CROSS JOIN LATERAL (
+        SELECT k."id" FROM "key_tag" kt JOIN "license_key" k ON k."id" = kt."key_id"
+        WHERE kt."tag_id" = per_tag."tag_id" AND kt."status" = 'PENDING' AND k."status" = 'PENDING' AND k."shop_id" = ${shopId}
+        ORDER BY kt."key_id"
+        LIMIT per_tag.n
+        ${lockClause}
+      ) p
+    ), shares AS (
+      SELECT picked."id", need.line_id, need."order_id" FROM picked
+      JOIN need ON need."tag_id" = picked."tag_id" AND picked.rn > need.upto - need.n AND picked.rn <= need.upto
+    ), claimed AS (
+      UPDATE "license_key" k SET "status" = 'ASSIGNED', "order_id" = shares."order_id",
+        "order_line_id" = shares.line_id, "assigned_at" = now()
+      FROM shares WHERE k."id" = shares."id" AND k."status" = 'PENDING'
+      RETURNING k."order_line_id"
+    ), per_line AS (
+      SELECT "order_line_id", count(*)::int AS n FROM claimed GROUP BY "order_line_id"
+    ), bumped AS (
+      UPDATE "order_line" ol SET "keys_assigned" = ol."keys_assigned" + per_line.n
+      FROM per_line WHERE ol."id" = per_line."order_line_id"
+    )
+    SELECT (SELECT count(*)::int FROM claimed) AS assigned, (SELECT COALESCE(sum(n), 0)::int FROM need) AS wanted`;
+}
+
+/** Lines linked to automatic generation get fresh keys; they are never short of stock. */
+async function generateOwedKeys(tx: Tx, { shopId, orderIds, autoTagId }: { shopId: number; orderIds: number[]; autoTagId: number | null }) {
+  const lines = await tx.$queryRaw<Array<{ id: number; orderId: number; owed: number; pattern: string | null; prefix: string | null }>>`
+    SELECT "id", "order_id" AS "orderId", "keys_needed" - "keys_assigned" AS "owed", "auto_pattern" AS "pattern", "auto_prefix" AS "prefix"
+    FROM "order_line"
+    WHERE "order_id" = ANY(${orderIds}::int[]) AND "shop_id" = ${shopId} AND "source" = 'AUTO_GENERATE'
+      AND "keys_assigned" < "keys_needed"
+    ORDER BY "id"`;
+  let total = 0;
+  for (const line of lines) {
+    let owed = line.owed;
+    // A repeat of an existing key is dropped and redrawn; with >= 60 random bits this loop runs once.
+    for (let attempt = 0; owed > 0 && attempt < 8; attempt++) {
+      const values = generateKeys(keyFormatOf(line.pattern, line.prefix), owed);
+      const [{ created }] = await tx.$queryRaw<Array<{ created: number }>>`
+        WITH fresh AS (
+          SELECT v FROM unnest(${values}::text[]) AS v
+          WHERE NOT EXISTS (SELECT 1 FROM "license_key" k WHERE k."shop_id" = ${shopId} AND k."value" = v)
+        ), created AS (
+          INSERT INTO "license_key" ("shop_id", "value", "type", "status", "assigned_at", "order_id", "order_line_id")
+          SELECT ${shopId}, v, 'AUTO_GENERATED'::"KeyType", 'ASSIGNED'::"KeyStatus", now(), ${line.orderId}, ${line.id} FROM fresh
+          ON CONFLICT ("shop_id", "value") WHERE "type" = 'AUTO_GENERATED' DO NOTHING
+          RETURNING "id"
+        ), tagged AS (
+          INSERT INTO "key_tag" ("tag_id", "key_id", "shop_id", "status")
+          SELECT ${autoTagId}, created."id", ${shopId}, 'ASSIGNED'::"KeyStatus" FROM created WHERE ${autoTagId}::int IS NOT NULL
+        ), bumped AS (
+          UPDATE "order_line" SET "keys_assigned" = "keys_assigned" + (SELECT count(*) FROM created) WHERE "id" = ${line.id}
+        )
+        SELECT count(*)::int AS created FROM created`;
+      owed -= created;
+      total += created;
+    }
+  }
+  return total;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Orders waiting for keys
+
+export interface FillResult {
+  ordersFilled: number;
+  keysAssigned: number;
+}
+
+const FILL_BATCH = 200;
+
+/**
+ * Gives waiting orders the keys that just arrived in these tags, first come first served.
+ * Call it after keys are added to tags (import, move, return to pool). With `tx`, it runs inside
+ * the caller's transaction, before the new keys are visible to anyone else: then no order placed
+ * meanwhile can take them ahead of the orders already waiting.
+ */
+export async function fillWaitingOrders({
+  shopId,
+  tagIds,
+  tx,
+  actor = "Keyshelf",
+}: {
+  shopId: number;
+  tagIds: number[];
+  tx?: Tx;
+  actor?: string;
+}): Promise<FillResult> {
+  const tags = [...new Set(tagIds)].sort((a, b) => a - b);
+  const total: FillResult = { ordersFilled: 0, keysAssigned: 0 };
+  for (const tagId of tags) {
+    for (;;) {
+      const batch = tx
+        ? await fillBatch(tx, { shopId, tagId, actor })
+        : await runTransaction((inner) => fillBatch(inner, { shopId, tagId, actor }));
+      total.ordersFilled += batch.ordersFilled;
+      total.keysAssigned += batch.keysAssigned;
+      if (batch.done) break;
+    }
+  }
+  if (!tx && tags.length > 0) await checkLowStock({ shopId, tagIds: tags });
+  return total;
+}
+
+async function fillBatch(tx: Tx, { shopId, tagId, actor }: { shopId: number; tagId: number; actor: string }) {
+  const none = { ordersFilled: 0, keysAssigned: 0, done: true };
+  const [stock] = await tx.$queryRaw<Array<{ pending: number }>>`
+    SELECT "pending_count" AS "pending" FROM "tag" WHERE "id" = ${tagId} AND "shop_id" = ${shopId}`;
+  if (!stock || stock.pending === 0) return none;
+  // Oldest waiting orders first; their rows are locked so a redelivery of one of them waits.
+  const waiting = await tx.$queryRaw<Array<{ id: number; name: string }>>`
+    SELECT o."id", o."name" FROM "order" o
+    WHERE o."id" IN (
+        SELECT ol."order_id" FROM "order_line" ol
+        WHERE ol."tag_id" = ${tagId} AND ol."keys_assigned" < ol."keys_needed" AND ol."source" = 'TAG')
+      AND o."shop_id" = ${shopId} AND o."shortfall" > 0 AND NOT o."awaiting_payment" AND o."cancelled_at" IS NULL
+    ORDER BY o."placed_at", o."id"
+    LIMIT ${FILL_BATCH}
+    FOR UPDATE OF o`;
+  if (waiting.length === 0) return none;
+  const orderIds = waiting.map((o) => o.id);
+  const before = await tx.$queryRaw<Array<{ id: number; shortfall: number }>>`
+    SELECT "id", "shortfall" FROM "order" WHERE "id" = ANY(${orderIds}::int[])`;
+  const outcome = await assignOrderKeys(tx, { shopId, orderIds, tagIds: [tagId] });
+  if (outcome.keysAssigned === 0) return none;
+  const [open] = await tx.$queryRaw<Array<{ lines: number }>>`
+    SELECT count(*)::int AS "lines" FROM "order_line"
+    WHERE "order_id" = ANY(${orderIds}::int[]) AND "tag_id" = ${tagId} AND "keys_assigned" < "keys_needed"`;
+  const after = await tx.$queryRaw<Array<{ id: number; shortfall: number }>>`
+    SELECT "id", "shortfall" FROM "order" WHERE "id" = ANY(${orderIds}::int[])`;
+  const wasShort = new Map(before.map((o) => [o.id, o.shortfall]));
+  const completed = after.filter((o) => o.shortfall === 0 && (wasShort.get(o.id) ?? 0) > 0);
+  const names = waiting.filter((o) => completed.some((c) => c.id === o.id)).map((o) => o.name);
+  await recordAudit({
+    tx,
+    shopId,
+    actor,
+    action: "orders.fill",
+    summary:
+      `Gave ${outcome.keysAssigned} licence ${outcome.keysAssigned === 1 ? "key" : "keys"} to orders waiting for keys` +
+      (names.length ? `; complete now: ${names.slice(0, 10).join(", ")}${names.length > 10 ? ` and ${names.length - 10} more` : ""}` : ""),
+    count: outcome.keysAssigned,
+    details: { tagId, orderIds },
+  });
+  // Lines of this tag still open: the tag ran dry. A full batch may have more orders behind it.
+  return {
+    ordersFilled: completed.length,
+    keysAssigned: outcome.keysAssigned,
+    done: open.lines > 0 || waiting.length < FILL_BATCH,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cancellations and refunds
+
+export interface ReturnOutcome {
+  status: "duplicate" | "ignored" | "recorded";
+  keysReturned: number;
+}
+
+async function findShopForWebhook(shopDomain: string) {
+  return prisma.shop.findUnique({
+    where: { domain: shopDomain },
+    select: { id: true, cancelPolicy: true, uninstalledAt: true },
+  });
+}
+
+/**
+ * Keys of the given lines that the customer never viewed go back to the pool: Pending, no order.
+ * Used keys stay with the order. `limitPerLine` caps how many each line returns (refunds).
+ */
+async function returnUnviewedKeys(
+  tx: Tx,
+  { shopId, orderId, limitPerLine }: { shopId: number; orderId: number; limitPerLine?: Map<number, number> },
+) {
+  const limits = limitPerLine ? [...limitPerLine.entries()] : null;
+  const rows = await tx.$queryRaw<Array<{ lineId: number | null; tagId: number | null; n: number }>>`
+    WITH candidates AS (
+      SELECT k."id", k."order_line_id",
+        row_number() OVER (PARTITION BY k."order_line_id" ORDER BY k."id" DESC) AS rn
+      FROM "license_key" k
+      WHERE k."shop_id" = ${shopId} AND k."order_id" = ${orderId} AND k."status" = 'ASSIGNED'
+    ), chosen AS (
+      SELECT c."id", c."order_line_id" FROM candidates c
+      LEFT JOIN jsonb_to_recordset(${limits === null ? null : JSON.stringify(limits.map(([line, n]) => ({ line, n })))}::jsonb)
+        AS lim(line int, n int) ON lim.line = c."order_line_id"
+      WHERE ${limits === null} OR c.rn <= COALESCE(lim.n, 0)
+    ), returned AS (
+      UPDATE "license_key" k SET "status" = 'PENDING', "order_id" = NULL, "order_line_id" = NULL, "assigned_at" = NULL
+      FROM chosen WHERE k."id" = chosen."id" AND k."status" = 'ASSIGNED'
+      RETURNING chosen."order_line_id"
+    ), per_line AS (
+      SELECT "order_line_id", count(*)::int AS n FROM returned GROUP BY 1
+    ), lowered AS (
+      UPDATE "order_line" ol SET "keys_assigned" = ol."keys_assigned" - per_line.n, "keys_needed" = ol."keys_needed" - per_line.n
+      FROM per_line WHERE ol."id" = per_line."order_line_id"
+      RETURNING ol."id", ol."tag_id", per_line.n
+    )
+    SELECT "id" AS "lineId", "tag_id" AS "tagId", n FROM lowered`;
+  return rows;
+}
+
+/** orders/cancelled: the order stops owing keys; unviewed keys return to the pool if the shop says so. */
+export async function cancelOrder(event: OrderEvent): Promise<ReturnOutcome> {
+  const topic = normaliseTopic(event.topic);
+  const order = parsePayload(orderPayloadSchema, event.payload);
+  const shop = await findShopForWebhook(event.shopDomain);
+  const result = await runTransaction(async (tx) => {
+    if (!(await claimEvent(tx, { ...event, topic }))) return { status: "duplicate" as const, keysReturned: 0, tagIds: [] as number[] };
+    if (!shop || shop.uninstalledAt) return { status: "ignored" as const, keysReturned: 0, tagIds: [] };
+    const [row] = await tx.$queryRaw<Array<{ id: number; name: string; cancelledAt: Date | null }>>`
+      SELECT "id", "name", "cancelled_at" AS "cancelledAt" FROM "order"
+      WHERE "shop_id" = ${shop.id} AND "shopify_id" = ${order.id} FOR UPDATE`;
+    // An order never seen (no keys) or already cancelled: nothing to do.
+    if (!row || row.cancelledAt) return { status: "recorded" as const, keysReturned: 0, tagIds: [] };
+    const returned =
+      shop.cancelPolicy === "RETURN_UNVIEWED" ? await returnUnviewedKeys(tx, { shopId: shop.id, orderId: row.id }) : [];
+    await tx.$executeRaw`
+      UPDATE "order_line" SET "keys_needed" = "keys_assigned" WHERE "order_id" = ${row.id} AND "keys_needed" <> "keys_assigned"`;
+    await tx.$executeRaw`
+      UPDATE "order" SET "cancelled_at" = ${order.cancelled_at ?? new Date()}, "shortfall" = 0, "awaiting_payment" = false,
+        "updated_at" = now()
+      WHERE "id" = ${row.id}`;
+    const keysReturned = returned.reduce((sum, r) => sum + r.n, 0);
+    await recordAudit({
+      tx,
+      shopId: shop.id,
+      actor: "Shopify",
+      action: "orders.cancel",
+      summary: describeReturn(`Order ${row.name} was cancelled`, keysReturned, shop.cancelPolicy),
+      count: keysReturned,
+      details: { orderId: row.id },
+    });
+    return { status: "recorded" as const, keysReturned, tagIds: tagsOf(returned) };
+  });
+  if (shop && result.tagIds.length) await fillWaitingOrders({ shopId: shop.id, tagIds: result.tagIds });
+  return { status: result.status, keysReturned: result.keysReturned };
+}
+
+/** refunds/create: refunded units stop owing keys; their unviewed keys return if the shop says so. */
+export async function refundOrder(event: OrderEvent): Promise<ReturnOutcome> {
+  const topic = normaliseTopic(event.topic);
+  const refund = parsePayload(refundPayloadSchema, event.payload);
+  const shop = await findShopForWebhook(event.shopDomain);
+  const result = await runTransaction(async (tx) => {
+    const none = { keysReturned: 0, tagIds: [] as number[] };
+    if (!(await claimEvent(tx, { ...event, topic }))) return { status: "duplicate" as const, ...none };
+    // The same refund under another event id must not release keys twice.
+    if (!(await claimEvent(tx, { shopDomain: event.shopDomain, topic, eventId: `refund:${refund.id}` }))) {
+      return { status: "duplicate" as const, ...none };
+    }
+    if (!shop || shop.uninstalledAt) return { status: "ignored" as const, ...none };
+    const [row] = await tx.$queryRaw<Array<{ id: number; name: string }>>`
+      SELECT "id", "name" FROM "order" WHERE "shop_id" = ${shop.id} AND "shopify_id" = ${refund.order_id} FOR UPDATE`;
+    if (!row || refund.refund_line_items.length === 0) return { status: "recorded" as const, ...none };
+
+    // Per line: refunded units x keys per unit are released: first from what is still owed, then
+    // (policy permitting) from keys the customer never viewed. Keys the customer keeps stay needed.
+    const refunded = refund.refund_line_items.map((item) => ({ line_item_id: String(item.line_item_id), quantity: item.quantity }));
+    const lines = await tx.$queryRaw<Array<{ id: number; release: number; owed: number }>>`
+      SELECT ol."id", (sum(r.quantity) * ol."keys_per_unit")::int AS "release", ol."keys_needed" - ol."keys_assigned" AS "owed"
+      FROM "order_line" ol
+      JOIN jsonb_to_recordset(${JSON.stringify(refunded)}::jsonb) AS r(line_item_id bigint, quantity int)
+        ON r.line_item_id = ol."line_item_id"
+      WHERE ol."order_id" = ${row.id}
+      GROUP BY ol."id"`;
+    if (lines.length === 0) return { status: "recorded" as const, ...none };
+    const fromOwed = lines.map((l) => ({ id: l.id, n: Math.min(l.release, l.owed) }));
+    await tx.$executeRaw`
+      UPDATE "order_line" ol SET "keys_needed" = ol."keys_needed" - x.n
+      FROM jsonb_to_recordset(${JSON.stringify(fromOwed)}::jsonb) AS x(id int, n int)
+      WHERE ol."id" = x.id AND x.n > 0`;
+    let returned: Array<{ lineId: number | null; tagId: number | null; n: number }> = [];
+    if (shop.cancelPolicy === "RETURN_UNVIEWED") {
+      const limits = new Map(lines.map((l) => [l.id, l.release - Math.min(l.release, l.owed)] as [number, number]));
+      returned = await returnUnviewedKeys(tx, { shopId: shop.id, orderId: row.id, limitPerLine: limits });
+    }
+    await tx.$executeRaw`
+      UPDATE "order" o SET "shortfall" = COALESCE((SELECT sum(ol."keys_needed" - ol."keys_assigned") FROM "order_line" ol WHERE ol."order_id" = o."id"), 0),
+        "updated_at" = now()
+      WHERE o."id" = ${row.id}`;
+    const keysReturned = returned.reduce((sum, r) => sum + r.n, 0);
+    await recordAudit({
+      tx,
+      shopId: shop.id,
+      actor: "Shopify",
+      action: "orders.refund",
+      summary: describeReturn(`Order ${row.name} was refunded`, keysReturned, shop.cancelPolicy),
+      count: keysReturned,
+      details: { orderId: row.id, refundId: String(refund.id) },
+    });
+    return { status: "recorded" as const, keysReturned, tagIds: tagsOf(returned) };
+  });
+  if (shop && result.tagIds.length) await fillWaitingOrders({ shopId: shop.id, tagIds: result.tagIds });
+  return { status: result.status, keysReturned: result.keysReturned };
+}
+
+function tagsOf(rows: Array<{ tagId: number | null; n: number }>) {
+  return [...new Set(rows.filter((r) => r.tagId !== null && r.n > 0).map((r) => r.tagId as number))];
+}
+
+function describeReturn(what: string, returned: number, policy: CancelPolicy) {
+  if (policy === "KEEP_ASSIGNED") return `${what}: its licence keys stay assigned (cancellation setting)`;
+  if (returned === 0) return `${what}: no unviewed licence keys to return`;
+  return `${what}: ${returned} unviewed licence ${returned === 1 ? "key" : "keys"} returned to the pool`;
+}
