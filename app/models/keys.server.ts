@@ -1,0 +1,488 @@
+// A tag's licence keys: the paged, searchable list and the actions on keys (delete one, and delete /
+// move / add tags on a selection that is either the rows ticked or every key matching the list).
+//
+// Invariants kept here: a key with no tag of its own sits in the "No tag" system tag and leaves it as
+// soon as it gets one; moving and tagging change key_tag rows only, never a key's status; rows
+// inserted into key_tag copy the key's status (the counter triggers count by it).
+import { Prisma, type KeyStatus, type KeyType } from "@prisma/client";
+import prisma from "~/db.server";
+import {
+  KEYS_PER_PAGE,
+  LibraryError,
+  MATCH_COUNT_CAP,
+  pluralize,
+  type KeySelection,
+  type KeyStatusValue,
+} from "~/lib/library";
+import { isSystemTag } from "~/lib/tags";
+import { recordAudit } from "./audit.server";
+import { containsPattern, findOrCreateTags, getSystemTags, getTag, LONG_TRANSACTION, type TagRef } from "./tags.server";
+
+type Tx = Prisma.TransactionClient;
+
+/** pg_trgm needs three characters to use its index; shorter fragments are matched by scanning the tag. */
+const TRIGRAM_MIN_LENGTH = 3;
+/**
+ * A fragment matching more keys than this in the shop is "broad" (a shared prefix, say): walking the tag
+ * newest first finds a page of matches sooner than collecting every match through the trigram index.
+ */
+const TRIGRAM_MATCH_LIMIT = 5_000;
+
+export interface KeyRow {
+  id: number;
+  value: string;
+  type: KeyType;
+  status: KeyStatus;
+  createdAt: Date;
+  order: { name: string; shopifyId: string } | null;
+  tags: { id: number; name: string }[];
+}
+
+export interface KeyPage {
+  keys: KeyRow[];
+  /** Keys matching the search and filter; with `matchesCapped`, "at least this many". */
+  matches: number;
+  matchesCapped: boolean;
+  /** Keyset cursors (key ids) for the neighbouring pages, null at either end. */
+  previousCursor: number | null;
+  nextCursor: number | null;
+}
+
+function statusCount(
+  tag: { pendingCount: number; assignedCount: number; usedCount: number; retiredCount: number },
+  status: KeyStatusValue | null,
+) {
+  switch (status) {
+    case "PENDING":
+      return tag.pendingCount;
+    case "ASSIGNED":
+      return tag.assignedCount;
+    case "USED":
+      return tag.usedCount;
+    case "RETIRED":
+      return tag.retiredCount;
+    default:
+      return tag.pendingCount + tag.assignedCount + tag.usedCount + tag.retiredCount;
+  }
+}
+
+function statusFilter(status: KeyStatusValue | null) {
+  return status ? Prisma.sql`AND kt."status" = ${status}::"KeyStatus"` : Prisma.empty;
+}
+
+/**
+ * Newest keys first, keyset-paged on key id (stable while keys are added or removed elsewhere).
+ * `after` pages to older keys, `before` back to newer ones.
+ */
+export async function listKeys({
+  shopId,
+  tagId,
+  q = "",
+  status = null,
+  after = null,
+  before = null,
+  pageSize = KEYS_PER_PAGE,
+}: {
+  shopId: number;
+  tagId: number;
+  q?: string;
+  status?: KeyStatusValue | null;
+  after?: number | null;
+  before?: number | null;
+  pageSize?: number;
+}): Promise<KeyPage & { tag: Awaited<ReturnType<typeof getTag>> }> {
+  const tag = await getTag({ shopId, tagId });
+  const backwards = after === null && before !== null;
+  const cursor = backwards
+    ? Prisma.sql`AND kt."key_id" > ${before}`
+    : after !== null
+      ? Prisma.sql`AND kt."key_id" < ${after}`
+      : Prisma.empty;
+  const direction = backwards ? Prisma.sql`ASC` : Prisma.sql`DESC`;
+  const take = pageSize + 1;
+
+  let ids: number[];
+  let matches: number;
+  let matchesCapped = false;
+
+  if (!q) {
+    const rows = await prisma.$queryRaw<{ id: number }[]>`
+      SELECT kt."key_id" AS id FROM "key_tag" kt
+      WHERE kt."tag_id" = ${tag.id} ${statusFilter(status)} ${cursor}
+      ORDER BY kt."key_id" ${direction} LIMIT ${take}`;
+    ids = rows.map((row) => row.id);
+    matches = statusCount(tag, status);
+  } else {
+    const pattern = containsPattern(q);
+    const narrow = q.length >= TRIGRAM_MIN_LENGTH ? await searchByTrigram() : null;
+    if (narrow) {
+      ids = narrow.ids;
+      matches = narrow.matches;
+    } else {
+      // Broad fragment: the tag's index walked newest first, each key's value checked.
+      const rows = await prisma.$queryRaw<{ id: number }[]>`
+        SELECT kt."key_id" AS id FROM "key_tag" kt JOIN "license_key" k ON k."id" = kt."key_id"
+        WHERE kt."tag_id" = ${tag.id} ${statusFilter(status)} ${cursor} AND k."value" ILIKE ${pattern}
+        ORDER BY kt."key_id" ${direction} LIMIT ${take}`;
+      ids = rows.map((row) => row.id);
+      const [{ count }] = await prisma.$queryRaw<{ count: number }[]>`
+        SELECT count(*)::int AS count FROM (
+          SELECT 1 FROM "key_tag" kt JOIN "license_key" k ON k."id" = kt."key_id"
+          WHERE kt."tag_id" = ${tag.id} ${statusFilter(status)} AND k."value" ILIKE ${pattern}
+          LIMIT ${MATCH_COUNT_CAP + 1}) capped`;
+      matchesCapped = count > MATCH_COUNT_CAP;
+      matches = Math.min(count, MATCH_COUNT_CAP);
+    }
+
+    // Every match in the shop through the trigram index, then those in this tag: a few milliseconds for
+    // a selective fragment. The planner misjudges short patterns and would scan the table instead, so
+    // scans other than the trigram bitmap are switched off for this one transaction.
+    async function searchByTrigram() {
+      const [, [row]] = await prisma.$transaction([
+        prisma.$executeRaw`SET LOCAL enable_seqscan = off`,
+        prisma.$queryRaw<{ shopMatches: number; matches: number; ids: number[] | null }[]>`
+          WITH shop_matches AS MATERIALIZED (
+            SELECT k."id" FROM "license_key" k
+            WHERE k."value" ILIKE ${pattern} AND k."shop_id" = ${shopId}
+            LIMIT ${TRIGRAM_MATCH_LIMIT + 1}
+          ),
+          tag_matches AS MATERIALIZED (
+            SELECT kt."key_id" FROM shop_matches m
+            JOIN "key_tag" kt ON kt."tag_id" = ${tag.id} AND kt."key_id" = m."id"
+            WHERE true ${statusFilter(status)}
+          )
+          SELECT (SELECT count(*)::int FROM shop_matches) AS "shopMatches",
+                 (SELECT count(*)::int FROM tag_matches) AS matches,
+                 (SELECT array_agg(p."key_id") FROM (
+                    SELECT kt."key_id" FROM tag_matches kt WHERE true ${cursor}
+                    ORDER BY kt."key_id" ${direction} LIMIT ${take}) p) AS ids`,
+      ]);
+      if (row.shopMatches > TRIGRAM_MATCH_LIMIT) return null;
+      return { ids: row.ids ?? [], matches: row.matches };
+    }
+  }
+
+  const hasMore = ids.length > pageSize;
+  ids = ids.slice(0, pageSize);
+  if (backwards) ids.reverse();
+  // array_agg above keeps the ORDER BY of its subquery, but sort anyway: the page is newest first.
+  ids.sort((a, b) => b - a);
+  const keys = await loadKeyRows(shopId, ids);
+  const first = keys[0]?.id ?? null;
+  const last = keys[keys.length - 1]?.id ?? null;
+  return {
+    tag,
+    keys,
+    matches,
+    matchesCapped,
+    previousCursor: (backwards ? hasMore : after !== null) ? first : null,
+    nextCursor: (backwards ? true : hasMore) ? last : null,
+  };
+}
+
+async function loadKeyRows(shopId: number, ids: number[]): Promise<KeyRow[]> {
+  if (ids.length === 0) return [];
+  const rows = await prisma.$queryRaw<
+    {
+      id: number;
+      value: string;
+      type: KeyType;
+      status: KeyStatus;
+      createdAt: Date;
+      orderName: string | null;
+      orderShopifyId: string | null;
+      tags: { id: number; name: string }[] | null;
+    }[]
+  >`
+    SELECT k."id", k."value", k."type", k."status", k."created_at" AS "createdAt",
+           o."name" AS "orderName", o."shopify_id"::text AS "orderShopifyId",
+           (SELECT json_agg(json_build_object('id', t."id", 'name', t."name") ORDER BY t."kind", t."name")
+              FROM "key_tag" kt JOIN "tag" t ON t."id" = kt."tag_id" WHERE kt."key_id" = k."id") AS tags
+    FROM "license_key" k
+    LEFT JOIN "order" o ON o."id" = k."order_id"
+    WHERE k."id" = ANY(${ids}::int[]) AND k."shop_id" = ${shopId}
+    ORDER BY k."id" DESC`;
+  return rows.map((row) => ({
+    id: row.id,
+    value: row.value,
+    type: row.type,
+    status: row.status,
+    createdAt: row.createdAt,
+    order: row.orderShopifyId ? { name: row.orderName || `#${row.orderShopifyId}`, shopifyId: row.orderShopifyId } : null,
+    tags: row.tags ?? [],
+  }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deleting one key
+
+export async function previewKeyDelete({ shopId, keyId }: { shopId: number; keyId: number }) {
+  const [key] = await loadKeyRows(shopId, [keyId]);
+  if (!key) throw new LibraryError("This licence key no longer exists.", 404);
+  return key;
+}
+
+export async function deleteKey({ shopId, keyId, actor }: { shopId: number; keyId: number; actor: string }) {
+  return prisma.$transaction(async (tx) => {
+    const [gone] = await tx.$queryRaw<{ id: number; value: string; status: KeyStatus; orderName: string | null }[]>`
+      WITH gone AS (
+        DELETE FROM "license_key" k WHERE k."id" = ${keyId} AND k."shop_id" = ${shopId}
+        RETURNING k."id", k."value", k."status", k."order_id"
+      )
+      SELECT g."id", g."value", g."status", o."name" AS "orderName"
+      FROM gone g LEFT JOIN "order" o ON o."id" = g."order_id"`;
+    if (!gone) throw new LibraryError("This licence key no longer exists.", 404);
+    await recordAudit({
+      tx,
+      shopId,
+      actor,
+      action: "keys.delete",
+      summary: `Deleted licence key ${gone.value}` + (gone.orderName ? ` (linked to order ${gone.orderName})` : ""),
+      count: 1,
+      details: { keyIds: [gone.id], values: [gone.value], status: gone.status, order: gone.orderName },
+    });
+    return gone;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bulk actions on a selection of a tag's keys
+
+/**
+ * Fills the transaction's temp table `library_selection` with the selected keys of the tag. Ticked ids
+ * must all be in the tag (of this shop): otherwise nothing happens and the answer is a 404.
+ */
+async function selectKeys(tx: Tx, tag: TagRef, selection: KeySelection) {
+  await tx.$executeRaw`CREATE TEMP TABLE library_selection ("id" integer PRIMARY KEY) ON COMMIT DROP`;
+  let count: number;
+  if (selection.scope === "ids") {
+    const ids = [...new Set(selection.ids)];
+    count = await tx.$executeRaw`
+      INSERT INTO library_selection ("id")
+      SELECT kt."key_id" FROM "key_tag" kt WHERE kt."tag_id" = ${tag.id} AND kt."key_id" = ANY(${ids}::int[])`;
+    if (count !== ids.length) {
+      throw new LibraryError(
+        "Some selected licence keys are no longer in this tag. Refresh the list and try again: nothing was changed.",
+        404,
+      );
+    }
+  } else {
+    const search = selection.q
+      ? Prisma.sql`AND EXISTS (SELECT 1 FROM "license_key" k WHERE k."id" = kt."key_id" AND k."value" ILIKE ${containsPattern(selection.q)})`
+      : Prisma.empty;
+    count = await tx.$executeRaw`
+      INSERT INTO library_selection ("id")
+      SELECT kt."key_id" FROM "key_tag" kt WHERE kt."tag_id" = ${tag.id} ${statusFilter(selection.status)} ${search}`;
+  }
+  await tx.$executeRaw`ANALYZE library_selection`;
+  return count;
+}
+
+/** Locks the tag (and destinations) against a concurrent delete or rename for the transaction. */
+async function lockTags(tx: Tx, shopId: number, tagIds: number[]) {
+  return tx.$queryRaw<TagRef[]>`
+    SELECT "id", "name", "kind" FROM "tag"
+    WHERE "shop_id" = ${shopId} AND "id" = ANY(${tagIds}::int[])
+    ORDER BY "id" FOR SHARE`;
+}
+
+async function lockSourceTag(tx: Tx, shopId: number, tagId: number) {
+  const [tag] = await lockTags(tx, shopId, [tagId]);
+  if (!tag) throw new LibraryError("This tag no longer exists. It may have been deleted.", 404);
+  return tag;
+}
+
+function describeSelection(selection: KeySelection) {
+  if (selection.scope === "ids") return { scope: "ids" as const, keyIds: selection.ids.slice(0, 100) };
+  return { scope: "all" as const, q: selection.q, status: selection.status };
+}
+
+export interface BulkPreview {
+  keys: number;
+  linkedToOrders: number;
+  /** Keys that also sit in other tags (they leave those too when deleted). */
+  inOtherTags: number;
+}
+
+/** What a bulk delete (or move) of this selection touches, for its confirmation. Changes nothing. */
+export async function previewKeySelection({
+  shopId,
+  tagId,
+  selection,
+}: {
+  shopId: number;
+  tagId: number;
+  selection: KeySelection;
+}): Promise<BulkPreview> {
+  return prisma.$transaction(async (tx) => {
+    const tag = await lockSourceTag(tx, shopId, tagId);
+    const keys = await selectKeys(tx, tag, selection);
+    const [row] = await tx.$queryRaw<{ linkedToOrders: number; inOtherTags: number }[]>`
+      SELECT
+        (SELECT count(*)::int FROM library_selection s JOIN "license_key" k ON k."id" = s."id"
+          WHERE k."order_id" IS NOT NULL) AS "linkedToOrders",
+        (SELECT count(*)::int FROM library_selection s
+          WHERE EXISTS (SELECT 1 FROM "key_tag" o WHERE o."key_id" = s."id" AND o."tag_id" <> ${tag.id})) AS "inOtherTags"`;
+    return { keys, ...row };
+  }, LONG_TRANSACTION);
+}
+
+/** Deletes the selected keys entirely (from every tag they sit in). */
+export async function deleteKeys({
+  shopId,
+  tagId,
+  selection,
+  actor,
+}: {
+  shopId: number;
+  tagId: number;
+  selection: KeySelection;
+  actor: string;
+}) {
+  return prisma.$transaction(async (tx) => {
+    const tag = await lockSourceTag(tx, shopId, tagId);
+    await selectKeys(tx, tag, selection);
+    const [gone] = await tx.$queryRaw<{ keys: number; linkedToOrders: number; sample: string[] | null }[]>`
+      WITH gone AS (
+        DELETE FROM "license_key" k USING library_selection s
+        WHERE k."id" = s."id" AND k."shop_id" = ${shopId}
+        RETURNING k."value", k."order_id"
+      )
+      SELECT count(*)::int AS keys, count("order_id")::int AS "linkedToOrders",
+             (array_agg("value"))[1:20] AS sample
+      FROM gone`;
+    if (gone.keys > 0) {
+      await recordAudit({
+        tx,
+        shopId,
+        actor,
+        action: "keys.delete",
+        summary:
+          `Deleted ${pluralize(gone.keys, "licence key")} from tag "${tag.name}"` +
+          (gone.linkedToOrders > 0 ? ` (${gone.linkedToOrders} linked to orders)` : ""),
+        count: gone.keys,
+        details: { tagId: tag.id, tag: tag.name, ...describeSelection(selection), linkedToOrders: gone.linkedToOrders, sample: gone.sample ?? [] },
+      });
+    }
+    return { tag, deleted: gone.keys, linkedToOrders: gone.linkedToOrders };
+  }, LONG_TRANSACTION);
+}
+
+/**
+ * Copies the selected keys into the destination tags (keeping their status), and takes them out of
+ * "No tag": they now have a tag. Locks the keys' rows first so that a concurrent assignment cannot
+ * change a status between the copy and commit (the counters would drift).
+ */
+async function addSelectionToTags(tx: Tx, shopId: number, sourceTagId: number, destinations: number[]) {
+  await tx.$executeRaw`
+    SELECT 1 FROM "license_key" k JOIN library_selection s ON s."id" = k."id" ORDER BY k."id" FOR SHARE OF k`;
+  const added = await tx.$executeRaw`
+    INSERT INTO "key_tag" ("tag_id", "key_id", "shop_id", "status")
+    SELECT d."id", kt."key_id", ${shopId}, kt."status"
+    FROM library_selection s
+    JOIN "key_tag" kt ON kt."tag_id" = ${sourceTagId} AND kt."key_id" = s."id"
+    CROSS JOIN unnest(${destinations}::int[]) AS d("id")
+    ON CONFLICT ("tag_id", "key_id") DO NOTHING`;
+  const { untagged } = await getSystemTags({ shopId, tx });
+  await tx.$executeRaw`
+    DELETE FROM "key_tag" kt USING library_selection s WHERE kt."tag_id" = ${untagged.id} AND kt."key_id" = s."id"`;
+  return added;
+}
+
+async function resolveDestinations(tx: Tx, shopId: number, tagIds: number[], what: string) {
+  const tags = await lockTags(tx, shopId, tagIds);
+  if (tags.length !== new Set(tagIds).size) {
+    throw new LibraryError(`The ${what} tag no longer exists. It may have been deleted or renamed: pick another tag.`, 422, "destination");
+  }
+  const system = tags.find((tag) => isSystemTag(tag.kind));
+  if (system) {
+    throw new LibraryError(`"${system.name}" is a system tag: keys can't be put into it by hand. Pick one of your tags.`, 422, "destination");
+  }
+  return tags;
+}
+
+/**
+ * Moves the selected keys from this tag to the destination: only their tags change, never their status
+ * or the customer's access. A key in several tags swaps this tag for the destination; a key from
+ * "No tag" simply gets the destination (and so leaves "No tag").
+ */
+export async function moveKeys({
+  shopId,
+  tagId,
+  selection,
+  destinationTagId,
+  actor,
+}: {
+  shopId: number;
+  tagId: number;
+  selection: KeySelection;
+  destinationTagId: number;
+  actor: string;
+}) {
+  return prisma.$transaction(async (tx) => {
+    const tag = await lockSourceTag(tx, shopId, tagId);
+    if (destinationTagId === tag.id) {
+      throw new LibraryError(`These keys are already in "${tag.name}". Pick another tag to move them to.`, 422, "destination");
+    }
+    const [destination] = await resolveDestinations(tx, shopId, [destinationTagId], "destination");
+    const moved = await selectKeys(tx, tag, selection);
+    await addSelectionToTags(tx, shopId, tag.id, [destination.id]);
+    await tx.$executeRaw`
+      DELETE FROM "key_tag" kt USING library_selection s WHERE kt."tag_id" = ${tag.id} AND kt."key_id" = s."id"`;
+    if (moved > 0) {
+      await recordAudit({
+        tx,
+        shopId,
+        actor,
+        action: "keys.move",
+        summary: `Moved ${pluralize(moved, "licence key")} from tag "${tag.name}" to "${destination.name}"`,
+        count: moved,
+        details: { from: { id: tag.id, name: tag.name }, to: { id: destination.id, name: destination.name }, ...describeSelection(selection) },
+      });
+    }
+    return { tag, destination, moved };
+  }, LONG_TRANSACTION);
+}
+
+/**
+ * Adds tags to the selected keys and keeps the tags they have: how one key comes to sit in several
+ * tags. Destinations are existing tag ids and/or new names (created, a-z rule).
+ */
+export async function addTagsToKeys({
+  shopId,
+  tagId,
+  selection,
+  tagIds = [],
+  newTagNames = [],
+  actor,
+}: {
+  shopId: number;
+  tagId: number;
+  selection: KeySelection;
+  tagIds?: number[];
+  newTagNames?: string[];
+  actor: string;
+}) {
+  return prisma.$transaction(async (tx) => {
+    const tag = await lockSourceTag(tx, shopId, tagId);
+    const created = await findOrCreateTags({ shopId, names: newTagNames, tx });
+    const ids = [...new Set([...tagIds, ...created.map((t) => t.id)])].filter((id) => id !== tag.id);
+    if (ids.length === 0) throw new LibraryError("Pick at least one other tag to add.", 422, "destination");
+    const destinations = await resolveDestinations(tx, shopId, ids, "chosen");
+    const keys = await selectKeys(tx, tag, selection);
+    const added = await addSelectionToTags(tx, shopId, tag.id, ids);
+    const names = destinations.map((d) => `"${d.name}"`).join(", ");
+    if (keys > 0) {
+      await recordAudit({
+        tx,
+        shopId,
+        actor,
+        action: "keys.tag",
+        summary: `Added ${destinations.length === 1 ? "tag" : "tags"} ${names} to ${pluralize(keys, "licence key")} of tag "${tag.name}"`,
+        count: keys,
+        details: { from: { id: tag.id, name: tag.name }, tags: destinations.map((d) => ({ id: d.id, name: d.name })), added, ...describeSelection(selection) },
+      });
+    }
+    return { tag, destinations, keys, added };
+  }, LONG_TRANSACTION);
+}
