@@ -264,7 +264,13 @@ export function createFakeShopifyFetch(options: FakeShopifyOptions) {
   const shop = options.shop ?? DEMO_SHOP;
   const accessToken = options.accessToken ?? DEMO_ACCESS_TOKEN;
   const log = options.log ?? (() => {});
-  const schema = createAdminSchema({ shop, assetBaseUrl: options.assetBaseUrl });
+  // Read lazily: the demo server knows its URL only once it listens.
+  const schema = createAdminSchema({
+    shop,
+    get assetBaseUrl() {
+      return options.assetBaseUrl;
+    },
+  });
 
   async function tokenExchange(init: FetchInit) {
     const raw = await bodyText(init.body);
