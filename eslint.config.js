@@ -11,6 +11,8 @@ export default tseslint.config(
       ".data/**",
       "node_modules/**",
       "extensions/**/dist/**",
+      // Written by Shopify CLI (`shopify app dev` / `build`) in its own style.
+      "extensions/*/shopify.d.ts",
       "bench/results/**",
       "**/*.js",
       "**/*.mjs",
