@@ -175,12 +175,11 @@ export async function startDemoServer({ port, host = "127.0.0.1" }: { port: numb
     ["/demo/admin.js", "admin.js", "application/javascript"],
     ["/demo/admin.css", "admin.css", "text/css"],
   ] as const) {
-    app.get(route, async (_request, response, next) => {
-      try {
-        response.type(type).set("Cache-Control", "no-cache").send(await readFile(path.join(ASSETS, file), "utf8"));
-      } catch (error) {
-        next(error);
-      }
+    app.get(route, (_request, response, next) => {
+      readFile(path.join(ASSETS, file), "utf8").then(
+        (text) => response.type(type).set("Cache-Control", "no-cache").send(text),
+        next,
+      );
     });
   }
 
@@ -256,7 +255,10 @@ export async function startDemoServer({ port, host = "127.0.0.1" }: { port: numb
     };
     next();
   });
-  app.all("*", createRequestHandler({ build, mode: "production" }));
+  const remix = createRequestHandler({ build, mode: "production" });
+  app.all("*", (request, response, next) => {
+    remix(request, response, next).catch(next);
+  });
 
   const server: Server = await new Promise((resolve, reject) => {
     const listening = app.listen(port, host, () => resolve(listening));
