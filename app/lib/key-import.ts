@@ -50,7 +50,6 @@ export function isAcceptedKeyFileName(fileName: string) {
 // C0/C1 controls, and characters that are invisible or reorder text (zero-width, bidi overrides, BOM,
 // line/paragraph separators): a key carrying one looks identical to a different key on screen.
 // U+FFFD only appears when a file was already damaged by a wrong encoding.
-// eslint-disable-next-line no-control-regex
 const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\ufffd]/;
 
 function codePoint(char: string) {
