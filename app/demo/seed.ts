@@ -94,6 +94,8 @@ interface PlannedLine {
   tag: string | null;
   keysNeeded: number;
   keysAssigned: number;
+  autoPattern: string | null;
+  autoPrefix: string | null;
 }
 
 interface PlannedOrder {
@@ -184,6 +186,8 @@ export function planDemoData(now = Date.now()) {
         tag: link.tag,
         keysNeeded,
         keysAssigned,
+        autoPattern: link.auto?.pattern ?? null,
+        autoPrefix: link.auto?.prefix ?? null,
       });
       if (starved) orders[index].shortfall += keysNeeded;
       const ageDays = (now - placedAt.getTime()) / DAY;
@@ -331,9 +335,9 @@ export async function seedDemo({ reset = false }: { reset?: boolean } = {}): Pro
 
       const orderRows = await tx.$queryRaw<Array<{ id: number }>>`
         INSERT INTO "order" ("shop_id", "shopify_id", "name", "email", "customer_id", "confirmation_number", "financial_status",
-                             "shortfall", "placed_at", "paid_at", "created_at", "updated_at")
+                             "carries_keys", "shortfall", "placed_at", "paid_at", "created_at", "updated_at")
         SELECT ${shopId}, o.shopify_id, o.name, o.email, o.customer_id, o.confirmation_number, 'paid',
-               o.shortfall, o.placed_at, o.placed_at, o.placed_at, o.placed_at
+               true, o.shortfall, o.placed_at, o.placed_at, o.placed_at, o.placed_at
         FROM unnest(
           ${plan.orders.map((o) => String(o.shopifyId))}::bigint[],
           ${plan.orders.map((o) => o.name)}::text[],
@@ -350,9 +354,9 @@ export async function seedDemo({ reset = false }: { reset?: boolean } = {}): Pro
 
       const lineRows = await tx.$queryRaw<Array<{ id: number }>>`
         INSERT INTO "order_line" ("shop_id", "order_id", "line_item_id", "product_id", "variant_id", "title", "quantity", "source",
-                                  "tag_id", "keys_needed", "keys_assigned", "created_at")
+                                  "tag_id", "keys_per_unit", "keys_needed", "keys_assigned", "auto_pattern", "auto_prefix", "created_at")
         SELECT ${shopId}, l.order_id, l.line_item_id, l.product_id, l.variant_id, l.title, l.quantity, l.source::"LinkSource",
-               l.tag_id, l.keys_needed, l.keys_assigned, o.placed_at
+               l.tag_id, l.keys_needed / l.quantity, l.keys_needed, l.keys_assigned, l.auto_pattern, l.auto_prefix, o.placed_at
         FROM unnest(
           ${plan.lines.map((l) => orderIds[l.order])}::int[],
           ${plan.lines.map((l) => String(l.lineItemId))}::bigint[],
@@ -363,8 +367,11 @@ export async function seedDemo({ reset = false }: { reset?: boolean } = {}): Pro
           ${plan.lines.map((l) => l.source)}::text[],
           ${plan.lines.map((l) => (l.source === "AUTO_GENERATE" ? null : tagId(l.tag)))}::int[],
           ${plan.lines.map((l) => l.keysNeeded)}::int[],
-          ${plan.lines.map((l) => l.keysAssigned)}::int[]
-        ) WITH ORDINALITY AS l(order_id, line_item_id, product_id, variant_id, title, quantity, source, tag_id, keys_needed, keys_assigned, ord)
+          ${plan.lines.map((l) => l.keysAssigned)}::int[],
+          ${plan.lines.map((l) => l.autoPattern)}::text[],
+          ${plan.lines.map((l) => l.autoPrefix)}::text[]
+        ) WITH ORDINALITY AS l(order_id, line_item_id, product_id, variant_id, title, quantity, source, tag_id, keys_needed, keys_assigned,
+                               auto_pattern, auto_prefix, ord)
         JOIN "order" o ON o."id" = l.order_id
         ORDER BY l.ord
         RETURNING "id"`;

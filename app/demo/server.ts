@@ -159,6 +159,20 @@ export async function startDemoServer({ port, host = "127.0.0.1" }: { port: numb
   app.get("/demo/embed-url", sameOrigin, (request, response) => {
     response.set("Cache-Control", "no-store").json({ url: embedUrl(String(request.query.path ?? "/app")) });
   });
+  // `npm run demo:order` asks for the next order number, as Shopify numbers a shop's orders.
+  let lastOrderNumber = 0;
+  async function allocateOrderNumber() {
+    const { default: prisma } = await import("~/db.server");
+    const [row] = await prisma.$queryRaw<Array<{ max: number | null }>>`
+      SELECT max(NULLIF(regexp_replace(o."name", '[^0-9]', '', 'g'), '')::bigint)::int AS max
+      FROM "order" o JOIN "shop" s ON s."id" = o."shop_id"
+      WHERE s."domain" = ${shop}`;
+    lastOrderNumber = Math.max(lastOrderNumber, row?.max ?? 1000) + 1;
+    return lastOrderNumber;
+  }
+  app.post("/demo/orders/next-number", (_request, response, next) => {
+    allocateOrderNumber().then((orderNumber) => response.json({ orderNumber }), next);
+  });
   app.get("/demo/catalog.json", (_request, response) => {
     response.json({ shop, products: pickerCatalog(baseUrl) });
   });
