@@ -47,12 +47,11 @@ export function parseOverviewParams(searchParams: URLSearchParams): OverviewPara
 }
 
 /**
- * A tag is running low when it has a threshold and its pending keys are at or below it (the
- * threshold is the last comfortable level: the alert goes out when stock reaches it), or when
- * products hand out its keys and none are left.
+ * A tag is running low when its pending keys are below its threshold (the same rule as the low-stock
+ * email, app/models/low-stock.server.ts), or when products hand out its keys and none are left.
  */
 export function isRunningLow(tag: { pending: number; lowStockThreshold: number | null; linkedProducts: number }) {
-  if (tag.lowStockThreshold !== null && tag.pending <= tag.lowStockThreshold) return true;
+  if (tag.lowStockThreshold !== null && tag.pending < tag.lowStockThreshold) return true;
   return tag.linkedProducts > 0 && tag.pending === 0;
 }
 
@@ -141,6 +140,21 @@ export function parseKeySelection(form: FormData) {
 export function orderAdminUrl(shopifyOrderId: string | number | bigint) {
   return `shopify://admin/orders/${shopifyOrderId}`;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Activity log
+
+/** Merchant-facing names for the actions the app records; unknown actions show their own name. */
+export const AUDIT_ACTION_LABELS: Record<string, string> = {
+  "keys.delete": "Deleted licence keys",
+  "keys.move": "Moved licence keys",
+  "keys.tag": "Added tags to licence keys",
+  "keys.import": "Added licence keys",
+  "keys.export": "Exported licence keys",
+  "tag.rename": "Renamed a tag",
+  "tag.delete": "Deleted a tag",
+  "tag.dedupe": "Cleaned up duplicates",
+};
 
 // ---------------------------------------------------------------------------------------------
 // Formatting

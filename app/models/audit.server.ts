@@ -120,14 +120,4 @@ export async function listAudit({
   };
 }
 
-/** Merchant-facing names for the actions the app records; unknown actions show their summary only. */
-export const AUDIT_ACTION_LABELS: Record<string, string> = {
-  "keys.delete": "Deleted licence keys",
-  "keys.move": "Moved licence keys",
-  "keys.tag": "Added tags to licence keys",
-  "keys.import": "Added licence keys",
-  "keys.export": "Exported licence keys",
-  "tag.rename": "Renamed a tag",
-  "tag.delete": "Deleted a tag",
-  "tag.dedupe": "Cleaned up duplicates",
-};
+export { AUDIT_ACTION_LABELS } from "~/lib/library";

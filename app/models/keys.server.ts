@@ -424,8 +424,8 @@ export async function moveKeys({
     if (destinationTagId === tag.id) {
       throw new LibraryError(`These keys are already in "${tag.name}". Pick another tag to move them to.`, 422, "destination");
     }
-    const [destination] = await resolveDestinations(tx, shopId, [destinationTagId], "destination");
     const moved = await selectKeys(tx, tag, selection);
+    const [destination] = await resolveDestinations(tx, shopId, [destinationTagId], "destination");
     await addSelectionToTags(tx, shopId, tag.id, [destination.id]);
     await tx.$executeRaw`
       DELETE FROM "key_tag" kt USING library_selection s WHERE kt."tag_id" = ${tag.id} AND kt."key_id" = s."id"`;

@@ -174,7 +174,7 @@ export async function getLibrarySummary({ shopId }: { shopId: number }) {
            (SELECT count(*)::int FROM "tag" t WHERE t."shop_id" = ${shopId}) AS tags,
            (SELECT count(*)::int FROM "tag" t
              WHERE t."shop_id" = ${shopId}
-               AND ((t."low_stock_threshold" IS NOT NULL AND t."pending_count" <= t."low_stock_threshold")
+               AND ((t."low_stock_threshold" IS NOT NULL AND t."pending_count" < t."low_stock_threshold")
                  OR (t."pending_count" = 0 AND EXISTS (SELECT 1 FROM "product_link" pl WHERE pl."tag_id" = t."id")))
            ) AS "runningLow"
     FROM (SELECT 1) one

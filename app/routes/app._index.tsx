@@ -1,21 +1,68 @@
-import type { LoaderFunctionArgs } from "@remix-run/node";
+// "Licence keys": the app's home. One row per tag with its counts, from counters kept by triggers,
+// so the page costs a few small queries whatever the number of keys.
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { useLoaderData } from "@remix-run/react";
-import { Card, Page, Text } from "@shopify/polaris";
+import { useLoaderData, useNavigate } from "@remix-run/react";
+import { TitleBar } from "@shopify/app-bridge-react";
+import { BlockStack, Card, Page } from "@shopify/polaris";
 import { requireAdmin } from "~/admin.server";
+import { ExportButton } from "~/components/ExportButton";
+import { LibraryEmptyState } from "~/components/LibraryEmptyState";
+import { LibrarySummary } from "~/components/LibrarySummary";
+import { useListLoading, useUrlParams, useUrlSearch } from "~/components/library-hooks";
+import { TagsIndex } from "~/components/TagsIndex";
+import { DEFAULT_TAG_SORT, parseOverviewParams } from "~/lib/library";
+import { getLibrarySummary, listTags } from "~/models/tags.server";
+
+export const meta: MetaFunction = () => [{ title: "Licence keys · Keyshelf" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const { shop } = await requireAdmin(request);
-  return json({ shopName: shop.name || shop.domain });
+  const params = parseOverviewParams(new URL(request.url).searchParams);
+  const [page, summary] = await Promise.all([
+    listTags({ shopId: shop.id, q: params.q, sort: params.sort, page: params.page }),
+    getLibrarySummary({ shopId: shop.id }),
+  ]);
+  return json({ ...page, summary, params, timeZone: shop.ianaTimezone });
 }
 
-export default function Overview() {
-  const { shopName } = useLoaderData<typeof loader>();
+export default function LicenceKeysOverview() {
+  const { tags, total, page, pageCount, summary, params, timeZone } = useLoaderData<typeof loader>();
+  const navigate = useNavigate();
+  const [query, setQuery] = useUrlSearch("q", ["page"]);
+  const [, updateParams] = useUrlParams();
+  const loading = useListLoading();
+  const isEmpty = summary.totalKeys === 0 && summary.tags <= 2 && !params.q;
+
   return (
-    <Page title="Licence keys">
-      <Card>
-        <Text as="p">Licence keys of {shopName}</Text>
-      </Card>
+    <Page
+      title="Licence keys"
+      primaryAction={{ content: "Add keys", url: "/app/import" }}
+      secondaryActions={isEmpty ? undefined : <ExportButton label="all licence keys" />}
+    >
+      <TitleBar title="Licence keys" />
+      {isEmpty ? (
+        <LibraryEmptyState onAddKeys={() => navigate("/app/import")} />
+      ) : (
+        <BlockStack gap="400">
+          <LibrarySummary totalKeys={summary.totalKeys} remaining={summary.remaining} runningLow={summary.runningLow} />
+          <Card padding="0">
+            <TagsIndex
+              tags={tags}
+              query={query}
+              sort={params.sort}
+              page={page}
+              pageCount={pageCount}
+              total={total}
+              timeZone={timeZone}
+              loading={loading}
+              onQueryChange={setQuery}
+              onSortChange={(sort) => updateParams({ sort: sort === DEFAULT_TAG_SORT ? null : sort, page: null })}
+              onPageChange={(next) => updateParams({ page: next > 1 ? String(next) : null })}
+            />
+          </Card>
+        </BlockStack>
+      )}
     </Page>
   );
 }

@@ -1,0 +1,185 @@
+import {
+  Badge,
+  BlockStack,
+  EmptySearchResult,
+  IndexFilters,
+  IndexFiltersMode,
+  IndexTable,
+  InlineStack,
+  Link,
+  ProgressBar,
+  Text,
+  useSetIndexFiltersMode,
+  type IndexFiltersProps,
+} from "@shopify/polaris";
+import type { TagKind } from "@prisma/client";
+import {
+  formatCount,
+  formatDateTime,
+  isRunningLow,
+  usagePercent,
+  type TagSort,
+} from "~/lib/library";
+
+export interface TagsIndexRow {
+  id: number;
+  name: string;
+  kind: TagKind;
+  pending: number;
+  assigned: number;
+  used: number;
+  total: number;
+  lastAddedAt: string | null;
+  lowStockThreshold: number | null;
+  linkedProducts: number;
+}
+
+export interface TagsIndexProps {
+  tags: TagsIndexRow[];
+  query: string;
+  sort: TagSort;
+  page: number;
+  pageCount: number;
+  total: number;
+  timeZone: string;
+  loading: boolean;
+  onQueryChange(query: string): void;
+  onSortChange(sort: TagSort): void;
+  onPageChange(page: number): void;
+}
+
+const SORT_OPTIONS: IndexFiltersProps["sortOptions"] = [
+  { label: "Tag name", value: "name asc", directionLabel: "A-Z" },
+  { label: "Tag name", value: "name desc", directionLabel: "Z-A" },
+  { label: "Remaining", value: "remaining asc", directionLabel: "Fewest first" },
+  { label: "Remaining", value: "remaining desc", directionLabel: "Most first" },
+];
+
+const SORTABLE_COLUMNS: Record<number, "name" | "remaining"> = { 0: "name", 2: "remaining" };
+
+/** The overview's table: one row per tag, system tags included, searched, sorted and paged by the URL. */
+export function TagsIndex(props: TagsIndexProps) {
+  const { tags, query, sort, page, pageCount, total, timeZone, loading } = props;
+  const { mode, setMode } = useSetIndexFiltersMode(query ? IndexFiltersMode.Filtering : IndexFiltersMode.Default);
+  const [sortColumn, sortDirection] = sort.split(" ") as ["name" | "remaining", "asc" | "desc"];
+
+  const rows = tags.map((tag, index) => {
+    const low = isRunningLow(tag);
+    const usage = usagePercent(tag);
+    return (
+      <IndexTable.Row id={String(tag.id)} key={tag.id} position={index}>
+        <IndexTable.Cell>
+          <InlineStack gap="200" blockAlign="center" wrap={false}>
+            <Link url={`/app/tags/${tag.id}`} monochrome removeUnderline dataPrimaryLink>
+              <Text as="span" fontWeight="semibold">
+                {tag.name}
+              </Text>
+            </Link>
+            {tag.kind !== "USER" && <Badge>System</Badge>}
+            {low && <Badge tone={tag.pending === 0 ? "critical" : "warning"}>{tag.pending === 0 ? "Out of keys" : "Running low"}</Badge>}
+          </InlineStack>
+        </IndexTable.Cell>
+        <IndexTable.Cell>
+          <Text as="span" alignment="end" numeric>
+            {formatCount(tag.total)}
+          </Text>
+        </IndexTable.Cell>
+        <IndexTable.Cell>
+          <Text as="span" alignment="end" numeric fontWeight="semibold">
+            {formatCount(tag.pending)}
+          </Text>
+        </IndexTable.Cell>
+        <IndexTable.Cell>
+          <Text as="span" alignment="end" numeric>
+            {formatCount(tag.assigned)}
+          </Text>
+        </IndexTable.Cell>
+        <IndexTable.Cell>
+          <Text as="span" alignment="end" numeric>
+            {formatCount(tag.used)}
+          </Text>
+        </IndexTable.Cell>
+        <IndexTable.Cell>
+          <BlockStack gap="100">
+            <div style={{ minWidth: 120 }} aria-label={`${usage}% of keys used`}>
+              <ProgressBar progress={usage} size="small" tone={low ? "critical" : "primary"} animated={false} />
+            </div>
+            <Text as="span" variant="bodySm" tone="subdued">
+              {tag.total > 0 ? `${usage}% used` : "No keys"}
+            </Text>
+          </BlockStack>
+        </IndexTable.Cell>
+        <IndexTable.Cell>
+          <Text as="span" tone={tag.lastAddedAt ? undefined : "subdued"}>
+            {tag.lastAddedAt ? formatDateTime(tag.lastAddedAt, timeZone) : "Never"}
+          </Text>
+        </IndexTable.Cell>
+      </IndexTable.Row>
+    );
+  });
+
+  return (
+    <>
+      <IndexFilters
+        sortOptions={SORT_OPTIONS}
+        sortSelected={[sort]}
+        onSort={(value) => props.onSortChange(value[0] as TagSort)}
+        queryValue={query}
+        queryPlaceholder="Search tags by name"
+        onQueryChange={props.onQueryChange}
+        onQueryClear={() => props.onQueryChange("")}
+        cancelAction={{ onAction: () => props.onQueryChange(""), disabled: false, loading: false }}
+        tabs={[]}
+        selected={0}
+        onSelect={() => {}}
+        canCreateNewView={false}
+        filters={[]}
+        appliedFilters={[]}
+        onClearAll={() => props.onQueryChange("")}
+        hideFilters
+        mode={mode}
+        setMode={setMode}
+        loading={loading}
+      />
+      <IndexTable
+        resourceName={{ singular: "tag", plural: "tags" }}
+        itemCount={tags.length}
+        selectable={false}
+        loading={loading}
+        headings={[
+          { title: "Tag" },
+          { title: "Total", alignment: "end" },
+          { title: "Remaining", alignment: "end" },
+          { title: "Assigned", alignment: "end" },
+          { title: "Used", alignment: "end" },
+          { title: "Usage" },
+          { title: "Last added" },
+        ]}
+        sortable={[true, false, true, false, false, false, false]}
+        sortColumnIndex={sortColumn === "name" ? 0 : 2}
+        sortDirection={sortDirection === "asc" ? "ascending" : "descending"}
+        defaultSortDirection="ascending"
+        onSort={(index, direction) => {
+          const column = SORTABLE_COLUMNS[index];
+          if (column) props.onSortChange(`${column} ${direction === "ascending" ? "asc" : "desc"}`);
+        }}
+        emptyState={
+          <EmptySearchResult
+            title={query ? `No tags match "${query}"` : "No tags yet"}
+            description={query ? "Try a shorter part of the name." : "Tags appear here when you add keys."}
+            withIllustration
+          />
+        }
+        pagination={{
+          hasPrevious: page > 1,
+          hasNext: page < pageCount,
+          onPrevious: () => props.onPageChange(page - 1),
+          onNext: () => props.onPageChange(page + 1),
+          label: total > 0 ? `Page ${page} of ${pageCount} · ${formatCount(total)} tags` : undefined,
+        }}
+      >
+        {rows}
+      </IndexTable>
+    </>
+  );
+}

@@ -1,0 +1,203 @@
+// A tag's licence keys, and every action on them and on the tag. Previews are actions too (they read
+// the selection the merchant made) but never revalidate the list.
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json } from "@remix-run/node";
+import type { ShouldRevalidateFunction } from "@remix-run/react";
+import { useLoaderData } from "@remix-run/react";
+import { z } from "zod";
+import { requireAdmin } from "~/admin.server";
+import { TagKeysPage } from "~/components/TagKeysPage";
+import { LibraryError, parseKeyListParams, parseKeySelection } from "~/lib/library";
+import {
+  addTagsToKeys,
+  deleteKey,
+  deleteKeys,
+  listKeys,
+  moveKeys,
+  previewKeyDelete,
+  previewKeySelection,
+} from "~/models/keys.server";
+import {
+  cleanUpDuplicates,
+  deleteTag,
+  getTag,
+  listTagOptions,
+  previewDuplicateCleanup,
+  previewTagDelete,
+  renameTag,
+} from "~/models/tags.server";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: data ? `${data.tag.name} · Licence keys · Keyshelf` : "Licence keys · Keyshelf" },
+];
+
+const idSchema = z.coerce.number().int().positive().max(2_147_483_647);
+
+function parseId(value: unknown) {
+  const parsed = idSchema.safeParse(value);
+  if (!parsed.success) throw new Response("Not found", { status: 404 });
+  return parsed.data;
+}
+
+function notFound(error: unknown): never {
+  if (error instanceof LibraryError && error.status === 404) throw new Response(error.message, { status: 404 });
+  throw error;
+}
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const { shop } = await requireAdmin(request);
+  const tagId = parseId(params.tagId);
+  const list = parseKeyListParams(new URL(request.url).searchParams);
+  const [page, options] = await Promise.all([
+    listKeys({ shopId: shop.id, tagId, ...list }).catch(notFound),
+    listTagOptions({ shopId: shop.id }),
+  ]);
+  const { tag, ...keys } = page;
+  return json({
+    tag: {
+      id: tag.id,
+      name: tag.name,
+      kind: tag.kind,
+      pending: tag.pendingCount,
+      assigned: tag.assignedCount,
+      used: tag.usedCount,
+      retired: tag.retiredCount,
+      lastAddedAt: tag.lastAddedAt,
+      lowStockThreshold: tag.lowStockThreshold,
+    },
+    ...keys,
+    params: list,
+    timeZone: shop.ianaTimezone,
+    // Keys can only be put into the merchant's own tags.
+    tagOptions: options.filter((option) => option.kind === "USER" && option.id !== tag.id).map(({ id, name }) => ({ id, name })),
+  });
+}
+
+export type TagKeysLoaderData = ReturnType<typeof useLoaderData<typeof loader>>;
+
+export interface TagActionResult {
+  intent: string;
+  ok: boolean;
+  message?: string;
+  error?: string;
+  field?: string;
+  preview?: Record<string, unknown>;
+  /** Where the page goes next (the tag is gone). */
+  redirectTo?: string;
+}
+
+function answer(result: TagActionResult, status = 200) {
+  return json(result, { status });
+}
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const { shop, actor } = await requireAdmin(request);
+  const shopId = shop.id;
+  const tagId = parseId(params.tagId);
+  const form = await request.formData();
+  const intent = String(form.get("intent") ?? "");
+
+  const selection = () => {
+    const parsed = parseKeySelection(form);
+    if (!parsed.success) throw new LibraryError(parsed.error.issues[0].message, 422, "selection");
+    return parsed.data;
+  };
+  const formId = (name: string) => {
+    const parsed = idSchema.safeParse(form.get(name));
+    if (!parsed.success) throw new LibraryError("Pick a tag.", 422, name);
+    return parsed.data;
+  };
+
+  try {
+    // Every intent starts from this shop's tag: another shop's tag id is a 404 before anything else.
+    const tag = await getTag({ shopId, tagId });
+    switch (intent) {
+      case "preview-key": {
+        const key = await previewKeyDelete({ shopId, keyId: parseId(form.get("keyId")) });
+        return answer({ intent, ok: true, preview: { value: key.value, orderName: key.order?.name ?? null } });
+      }
+      case "delete-key": {
+        const gone = await deleteKey({ shopId, keyId: parseId(form.get("keyId")), actor });
+        return answer({ intent, ok: true, message: `Licence key ${gone.value} deleted` });
+      }
+      case "preview-selection": {
+        const preview = await previewKeySelection({ shopId, tagId, selection: selection() });
+        return answer({ intent, ok: true, preview: { ...preview } });
+      }
+      case "delete-keys": {
+        const { deleted } = await deleteKeys({ shopId, tagId, selection: selection(), actor });
+        return answer({ intent, ok: true, message: `${deleted === 1 ? "1 licence key" : `${deleted} licence keys`} deleted` });
+      }
+      case "move-keys": {
+        const result = await moveKeys({ shopId, tagId, selection: selection(), destinationTagId: formId("destination"), actor });
+        return answer({
+          intent,
+          ok: true,
+          message: `${result.moved === 1 ? "1 licence key" : `${result.moved} licence keys`} moved to ${result.destination.name}`,
+        });
+      }
+      case "add-tags": {
+        const tagIds = form.getAll("tagId").map((value) => parseId(value));
+        const newTagNames = form.getAll("newTag").map(String);
+        const result = await addTagsToKeys({ shopId, tagId, selection: selection(), tagIds, newTagNames, actor });
+        return answer({
+          intent,
+          ok: true,
+          message: `Tags added to ${result.keys === 1 ? "1 licence key" : `${result.keys} licence keys`}`,
+        });
+      }
+      case "rename": {
+        const renamed = await renameTag({ shopId, tagId, name: String(form.get("name") ?? ""), actor });
+        return answer({ intent, ok: true, message: `Tag renamed to ${renamed.name}` });
+      }
+      case "preview-delete-tag": {
+        const preview = await previewTagDelete({ shopId, tagId });
+        return answer({ intent, ok: true, preview: { ...preview, tag: undefined } });
+      }
+      case "delete-tag": {
+        const result = await deleteTag({ shopId, tagId, actor });
+        return answer({
+          intent,
+          ok: true,
+          message: `Tag ${tag.name} and ${result.keys === 1 ? "its licence key" : `its ${result.keys} licence keys`} deleted`,
+          redirectTo: "/app",
+        });
+      }
+      case "preview-duplicates": {
+        const preview = await previewDuplicateCleanup({ shopId, tagId });
+        return answer({ intent, ok: true, preview: { ...preview, tag: undefined } });
+      }
+      case "clean-up-duplicates": {
+        const result = await cleanUpDuplicates({ shopId, tagId, actor });
+        return answer({
+          intent,
+          ok: true,
+          message:
+            result.removed === 0
+              ? "No duplicates to remove"
+              : `${result.removed === 1 ? "1 duplicate" : `${result.removed} duplicates`} removed`,
+        });
+      }
+      default:
+        return answer({ intent, ok: false, error: "Unknown action." }, 400);
+    }
+  } catch (error) {
+    if (error instanceof LibraryError) {
+      return answer({ intent, ok: false, error: error.message, field: error.field }, error.status);
+    }
+    if (error instanceof Response) throw error;
+    throw error;
+  }
+}
+
+// Previews read; only a change refreshes the list (and the tag's counts).
+export const shouldRevalidate: ShouldRevalidateFunction = ({ formData, defaultShouldRevalidate }) => {
+  const intent = formData?.get("intent");
+  if (typeof intent === "string" && intent.startsWith("preview-")) return false;
+  return defaultShouldRevalidate;
+};
+
+export default function TagKeys() {
+  const data = useLoaderData<typeof loader>();
+  return <TagKeysPage key={data.tag.id} data={data} />;
+}
