@@ -33,3 +33,15 @@ export const config = {
   /** Where the demo serves its App Bridge stand-in; null outside the demo. */
   appBridgeStandInUrl: isDemo ? "/demo/app-bridge.js" : null,
 };
+
+/**
+ * Outgoing mail (exports, stock alerts): SMTP_URL, e.g. smtp://user:pass@smtp.example.com:587
+ * (STARTTLS) or smtps://...:465, and MAIL_FROM, e.g. "Keyshelf <reports@example.com>". Without
+ * SMTP_URL nothing is sent: messages wait in the outbox and the admin says so. Read when used, so a
+ * mail catcher started after the app's modules loaded (tests) is picked up.
+ */
+export function mailSettings() {
+  const smtpUrl = process.env.SMTP_URL?.trim() || null;
+  const from = process.env.MAIL_FROM?.trim() || `Keyshelf <no-reply@${new URL(config.appUrl).hostname}>`;
+  return { smtpUrl, from };
+}

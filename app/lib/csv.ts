@@ -46,7 +46,12 @@ export function neutraliseFormula(value: string): string {
 /** A file name safe in Content-Disposition and on every file system. */
 export function csvFileName(parts: ReadonlyArray<string>): string {
   const base = parts
-    .map((part) => part.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, ""))
+    .map((part) =>
+      part
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, "-")
+        .replace(/^-+|-+$/g, ""),
+    )
     .filter(Boolean)
     .join("-");
   return `${base || "export"}.csv`;

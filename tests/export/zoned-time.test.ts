@@ -46,8 +46,15 @@ describe("wall-clock times in the shop's zone", () => {
 
   it("agrees with Intl on random instants over decades", () => {
     let seed = 11;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    for (const zone of ["UTC", "Europe/London", "America/Los_Angeles", "Asia/Tokyo", "Pacific/Chatham", "America/Sao_Paulo"]) {
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (const zone of [
+      "UTC",
+      "Europe/London",
+      "America/Los_Angeles",
+      "Asia/Tokyo",
+      "Pacific/Chatham",
+      "America/Sao_Paulo",
+    ]) {
       const zoned = zonedFormatter(zone);
       for (let i = 0; i < 500; i++) {
         const t = Date.UTC(2000, 0, 1) + Math.floor(random() * 40 * 365 * 86_400_000);

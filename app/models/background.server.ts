@@ -1,0 +1,98 @@
+// The app server's background work: job handlers, the loop that runs them, mail delivery and
+// housekeeping. Every app instance runs it (started once per process from entry.server.tsx);
+// the job table's locking makes that safe. Tests disable the loop (KEYSHELF_DISABLE_WORKERS=1)
+// and call runBackgroundTick() to run exactly one round.
+import { DEFAULT_LEASE_MS, newWorkerId, registerJobHandler, runDueJobs } from "./jobs.server";
+import { exportJobHandler } from "./export.server";
+import { purgeExpiredExports } from "./export-files.server";
+import { deliverDueMail } from "./mailer.server";
+
+registerJobHandler("EXPORT", exportJobHandler());
+
+const HOUSEKEEPING_EVERY_MS = 10 * 60_000;
+
+export interface TickOptions {
+  workerId?: string;
+  leaseMs?: number;
+  signal?: AbortSignal;
+}
+
+/** One round: every runnable job, every due email, and housekeeping. */
+export async function runBackgroundTick({
+  workerId = newWorkerId(),
+  leaseMs = DEFAULT_LEASE_MS,
+  signal,
+}: TickOptions = {}) {
+  const jobs = await runDueJobs({ workerId, leaseMs, signal });
+  const mail = await deliverDueMail();
+  const purged = await purgeExpiredExports();
+  return { jobs, mail, purged };
+}
+
+interface Runner {
+  workerId: string;
+  stop(): Promise<void>;
+}
+
+declare global {
+  var __keyshelfBackground: Runner | undefined;
+}
+
+/** A loop that keeps running `work` every `intervalMs` until stopped; errors are logged, not fatal. */
+function loop(name: string, intervalMs: number, work: (signal: AbortSignal) => Promise<unknown>, signal: AbortSignal) {
+  return (async () => {
+    while (!signal.aborted) {
+      try {
+        await work(signal);
+      } catch (error) {
+        console.error(`Background ${name} failed:`, error);
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, intervalMs);
+        timer.unref();
+        signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+      });
+    }
+  })();
+}
+
+/**
+ * Starts the background loops once per process. Off when KEYSHELF_DISABLE_WORKERS=1 (tests, or
+ * a deployment that runs web and worker processes separately).
+ */
+export function startBackgroundWork({ intervalMs = 1_000 }: { intervalMs?: number } = {}) {
+  if (process.env.KEYSHELF_DISABLE_WORKERS === "1") return null;
+  if (globalThis.__keyshelfBackground) return globalThis.__keyshelfBackground;
+  const workerId = newWorkerId();
+  const controller = new AbortController();
+  let lastHousekeeping = 0;
+  const loops = [
+    // Jobs and mail run in separate loops so a long export does not hold up a stock alert.
+    loop("jobs", intervalMs, (signal) => runDueJobs({ workerId, signal }), controller.signal),
+    loop("mail", intervalMs * 2, () => deliverDueMail(), controller.signal),
+    loop(
+      "housekeeping",
+      60_000,
+      async () => {
+        if (Date.now() - lastHousekeeping < HOUSEKEEPING_EVERY_MS) return;
+        lastHousekeeping = Date.now();
+        await purgeExpiredExports();
+      },
+      controller.signal,
+    ),
+  ];
+  const runner: Runner = {
+    workerId,
+    async stop() {
+      controller.abort();
+      await Promise.all(loops);
+      if (globalThis.__keyshelfBackground === runner) globalThis.__keyshelfBackground = undefined;
+    },
+  };
+  globalThis.__keyshelfBackground = runner;
+  return runner;
+}
+
+export async function stopBackgroundWork() {
+  await globalThis.__keyshelfBackground?.stop();
+}

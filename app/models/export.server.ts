@@ -1,0 +1,560 @@
+// CSV exports of licence keys: the whole library or one tag, with the key list's search and status
+// filter applied.
+//
+// Rows stream out of PostgreSQL with COPY (pg-copy-streams) in key id order and are turned into CSV
+// a network packet at a time, so memory stays flat whatever the row count. A background export
+// (a job, see jobs.server.ts) stores the file in `export_file` chunks; each chunk is committed
+// together with the job's resume point (chunk number, last key id written), so an export whose
+// server died resumes after its last committed chunk: the file never holds a row twice or misses one.
+import { Readable } from "node:stream";
+import pg from "pg";
+import { to as copyTo } from "pg-copy-streams";
+import { Prisma, type Shop } from "@prisma/client";
+import prisma from "~/db.server";
+import { pgPool } from "~/pg.server";
+import { csvFileName, formatCsvHeader, formatCsvRecords, type CsvField } from "~/lib/csv";
+import { describeExportScope, formatCount, type ExportScope } from "~/lib/export";
+import { KEY_STATUS_LABELS, KEY_TYPE_LABELS, LibraryError } from "~/lib/library";
+import { safeTimeZone, zonedFormatter } from "~/lib/zoned-time";
+import { recordAudit } from "./audit.server";
+import { containsPattern } from "./tags.server";
+import {
+  ADMIN_LINK_TTL_MS,
+  ATTACHMENT_LIMIT_BYTES,
+  EXPORT_RETENTION_MS,
+  exportDownloadUrl,
+  exportLink,
+  parseExportFileInfo,
+  signExportToken,
+  type ExportFileInfo,
+} from "./export-files.server";
+import { enqueueJob, PermanentJobError, type ClaimedJob, type JobHandler } from "./jobs.server";
+import { isMailConfigured, queueMail, reportAddress } from "./mailer.server";
+
+export function exportColumns(timeZone: string) {
+  return [
+    "Licence key",
+    "Type",
+    "Status",
+    "Tags",
+    "Order name",
+    "Order ID",
+    "Customer email",
+    `Added at (${timeZone})`,
+    `Assigned at (${timeZone})`,
+    `Used at (${timeZone})`,
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// The query
+
+/**
+ * Keys in the scope, as a condition on `k` (license_key): the key list's rules (tag membership,
+ * status, case-insensitive fragment via the library's containsPattern).
+ */
+export function exportScopeWhere({ shopId, scope }: { shopId: number; scope: ExportScope }) {
+  const conditions = [Prisma.sql`k."shop_id" = ${shopId}`];
+  if (scope.tagId !== null) {
+    conditions.push(
+      Prisma.sql`EXISTS (SELECT 1 FROM "key_tag" s WHERE s."tag_id" = ${scope.tagId} AND s."key_id" = k."id")`,
+    );
+  }
+  if (scope.status) conditions.push(Prisma.sql`k."status" = ${scope.status}::"KeyStatus"`);
+  if (scope.q) conditions.push(Prisma.sql`k."value" ILIKE ${containsPattern(scope.q)}`);
+  return Prisma.join(conditions, " AND ");
+}
+
+/**
+ * Beyond this many keys the tag names are aggregated in one ordered pass over key_tag, merged with
+ * the keys; below it, looked up key by key (cheaper when the scope is a small part of the shop).
+ */
+const BULK_ROWS = 20_000;
+
+function exportQuery({
+  shopId,
+  scope,
+  afterKeyId,
+  bulk,
+}: {
+  shopId: number;
+  scope: ExportScope;
+  afterKeyId: number;
+  bulk: boolean;
+}) {
+  const tags = bulk
+    ? Prisma.sql`(
+        SELECT kt."key_id", string_agg(t."name", ', ' ORDER BY t."name") AS names
+        FROM "key_tag" kt JOIN "tag" t ON t."id" = kt."tag_id"
+        WHERE kt."shop_id" = ${shopId} AND kt."key_id" > ${afterKeyId}
+        GROUP BY kt."key_id"
+      ) tg ON tg."key_id" = k."id"`
+    : Prisma.sql`LATERAL (
+        SELECT string_agg(t."name", ', ' ORDER BY t."name") AS names
+        FROM "key_tag" kt JOIN "tag" t ON t."id" = kt."tag_id"
+        WHERE kt."key_id" = k."id"
+      ) tg ON true`;
+  return Prisma.sql`
+    SELECT k."id", k."value", k."type", k."status", tg.names, o."name", o."shopify_id", o."email",
+      k."created_at", k."assigned_at", k."used_at"
+    FROM "license_key" k
+    LEFT JOIN "order" o ON o."id" = k."order_id"
+    LEFT JOIN ${tags}
+    WHERE ${exportScopeWhere({ shopId, scope })} AND k."id" > ${afterKeyId}
+    ORDER BY k."id"`;
+}
+
+/**
+ * COPY takes no bind parameters: the query's values are written in as literals, each escaped by
+ * type (node-postgres' escapeLiteral for text).
+ */
+export function inlineSql(sql: Prisma.Sql) {
+  let text = sql.strings[0];
+  sql.values.forEach((value, i) => {
+    text += literal(value) + sql.strings[i + 1];
+  });
+  return text;
+}
+
+function literal(value: unknown): string {
+  if (value === null || value === undefined) return "NULL";
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw new Error("Refusing a non-finite number in SQL.");
+    return String(value);
+  }
+  if (typeof value === "bigint") return value.toString();
+  if (typeof value === "boolean") return value ? "TRUE" : "FALSE";
+  if (typeof value === "string") return pg.escapeLiteral(value);
+  throw new Error(`Cannot write a ${typeof value} into SQL.`);
+}
+
+export async function countExportRows({ shopId, scope }: { shopId: number; scope: ExportScope }) {
+  const [row] = await prisma.$queryRaw<[{ count: number }]>`
+    SELECT count(*)::int AS count FROM "license_key" k WHERE ${exportScopeWhere({ shopId, scope })}`;
+  return row.count;
+}
+
+// ---------------------------------------------------------------------------------------------
+// COPY text -> CSV
+
+const COPY_ESCAPES: Record<string, string> = { b: "\b", f: "\f", n: "\n", r: "\r", t: "\t", v: "\v" };
+
+/** A field of COPY's text format: \N is NULL; backslash escapes the rest. */
+function copyField(field: string): string | null {
+  if (field.length === 2 && field === "\\N") return null;
+  if (field.indexOf("\\") === -1) return field;
+  return field.replace(/\\(.)/g, (_, c: string) => COPY_ESCAPES[c] ?? c);
+}
+
+export interface CsvBatch {
+  /** CSV records, CRLF-terminated. */
+  csv: string;
+  rows: number;
+  /** Id of the last key in the batch: where a resumed export continues. */
+  lastKeyId: number;
+}
+
+const TYPE_LABELS: Record<string, string> = KEY_TYPE_LABELS;
+const STATUS_LABELS: Record<string, string> = KEY_STATUS_LABELS;
+
+/**
+ * The scope's keys after `afterKeyId`, in key id order, as CSV batches. Stops (and frees its
+ * connection) when `signal` aborts or the consumer stops iterating.
+ */
+export async function* exportCsvBatches({
+  shopId,
+  scope,
+  timeZone,
+  afterKeyId = 0,
+  expectedRows,
+  signal,
+}: {
+  shopId: number;
+  scope: ExportScope;
+  timeZone: string;
+  afterKeyId?: number;
+  /** A count or estimate of the rows, which picks the query's shape. */
+  expectedRows: number;
+  signal?: AbortSignal;
+}): AsyncGenerator<CsvBatch> {
+  const zoned = zonedFormatter(safeTimeZone(timeZone));
+  const time = (text: string | null) => (text === null ? null : zoned.formatPgUtc(text));
+  const sql = inlineSql(exportQuery({ shopId, scope, afterKeyId, bulk: expectedRows >= BULK_ROWS }));
+
+  const client = await pgPool().connect();
+  let finished = false;
+  const stream = client.query(copyTo(`COPY (${sql}) TO STDOUT`));
+  const onAbort = () => stream.destroy(new Error("Export stopped."));
+  signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    let carry: Buffer | null = null;
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      const data: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
+      const end = data.lastIndexOf(0x0a);
+      if (end === -1) {
+        carry = data;
+        continue;
+      }
+      carry = end + 1 < data.length ? data.subarray(end + 1) : null;
+      const lines = data.toString("utf8", 0, end).split("\n");
+      const records: CsvField[][] = new Array(lines.length);
+      let lastKeyId = 0;
+      for (let i = 0; i < lines.length; i++) {
+        const f = lines[i].split("\t");
+        lastKeyId = Number(f[0]);
+        records[i] = [
+          copyField(f[1]),
+          TYPE_LABELS[f[2]] ?? f[2],
+          STATUS_LABELS[f[3]] ?? f[3],
+          copyField(f[4]),
+          copyField(f[5]),
+          copyField(f[6]),
+          copyField(f[7]),
+          time(copyField(f[8])),
+          time(copyField(f[9])),
+          time(copyField(f[10])),
+        ];
+      }
+      yield { csv: formatCsvRecords(records), rows: lines.length, lastKeyId };
+    }
+    if (carry) throw new Error("COPY ended in the middle of a row.");
+    finished = true;
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+    // A connection left in the middle of a COPY cannot be reused: close it.
+    client.release(finished ? undefined : true);
+  }
+}
+
+export interface ExportSubject {
+  shopId: number;
+  scope: ExportScope;
+  timeZone: string;
+}
+
+/** The whole CSV file (BOM, header, rows) as a byte stream: for "Download now". */
+export function streamExportCsv({ shopId, scope, timeZone, expectedRows }: ExportSubject & { expectedRows: number }) {
+  const zone = safeTimeZone(timeZone);
+  const controller = new AbortController();
+  const readable = Readable.from(
+    (async function* () {
+      yield Buffer.from(formatCsvHeader(exportColumns(zone)));
+      for await (const batch of exportCsvBatches({
+        shopId,
+        scope,
+        timeZone: zone,
+        expectedRows,
+        signal: controller.signal,
+      })) {
+        yield Buffer.from(batch.csv);
+      }
+    })(),
+    { objectMode: false },
+  );
+  readable.once("close", () => controller.abort());
+  return readable;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Background exports
+
+type ExportPayload = {
+  scope: ExportScope;
+  timeZone: string;
+  tagName: string | null;
+  fileName: string;
+  actor: string;
+};
+
+interface ExportCursor {
+  /** Last chunk committed; -1 before the first. */
+  seq: number;
+  lastKeyId: number;
+  rows: number;
+  bytes: number;
+}
+
+function readPayload(job: ClaimedJob): ExportPayload {
+  const p = job.payload as Partial<ExportPayload> | null;
+  if (!p || typeof p !== "object" || !p.scope || typeof p.timeZone !== "string" || typeof p.fileName !== "string") {
+    throw new PermanentJobError("The export's settings are unreadable; start a new export.");
+  }
+  return p as ExportPayload;
+}
+
+function readCursor(job: ClaimedJob): ExportCursor {
+  const r = job.result as Partial<ExportCursor> | null;
+  if (
+    r &&
+    typeof r.seq === "number" &&
+    typeof r.lastKeyId === "number" &&
+    typeof r.rows === "number" &&
+    typeof r.bytes === "number"
+  ) {
+    return { seq: r.seq, lastKeyId: r.lastKeyId, rows: r.rows, bytes: r.bytes };
+  }
+  return { seq: -1, lastKeyId: 0, rows: 0, bytes: 0 };
+}
+
+function shopDate(timeZone: string) {
+  return zonedFormatter(safeTimeZone(timeZone)).format(Date.now()).slice(0, 16).replace(/[-: ]/g, "");
+}
+
+/** The tag of this shop an export covers; null for a missing tag or another shop's. */
+export async function findExportTag({ shopId, tagId }: { shopId: number; tagId: number }) {
+  return prisma.tag.findFirst({ where: { id: tagId, shopId }, select: { id: true, name: true } });
+}
+
+/**
+ * Starts a background export of the scope (or returns the one already running for the same
+ * scope: a double click makes one file). Throws LibraryError 404 for a tag that is not the shop's.
+ */
+export async function startExport({ shop, scope, actor }: { shop: Shop; scope: ExportScope; actor: string }) {
+  let tagName: string | null = null;
+  if (scope.tagId !== null) {
+    const tag = await findExportTag({ shopId: shop.id, tagId: scope.tagId });
+    if (!tag) throw new LibraryError("This tag no longer exists.", 404);
+    tagName = tag.name;
+  }
+  const scopeJson = JSON.stringify({ tagId: scope.tagId, q: scope.q, status: scope.status });
+  const [running] = await prisma.$queryRaw<Array<{ id: number }>>`
+    SELECT "id" FROM "job"
+    WHERE "shop_id" = ${shop.id} AND "kind" = 'EXPORT' AND "state" IN ('QUEUED', 'RUNNING')
+      AND "payload" -> 'scope' = ${scopeJson}::jsonb
+    ORDER BY "id" DESC LIMIT 1`;
+  if (running) return { jobId: running.id, reused: true };
+
+  const timeZone = safeTimeZone(shop.ianaTimezone);
+  const total = await countExportRows({ shopId: shop.id, scope });
+  const payload: ExportPayload = {
+    scope,
+    timeZone,
+    tagName,
+    fileName: csvFileName(["keyshelf", tagName ?? "all-licence-keys", scope.status ?? "", shopDate(timeZone)]),
+    actor,
+  };
+  const job = await prisma.$transaction(async (tx) => {
+    const created = await enqueueJob({ shopId: shop.id, kind: "EXPORT", payload: { ...payload }, total, tx });
+    await recordAudit({
+      shopId: shop.id,
+      actor,
+      action: "keys.export",
+      summary: `Exported ${formatCount(total)} licence ${total === 1 ? "key" : "keys"} to CSV (${describeExportScope(scope, tagName)})`,
+      count: total,
+      details: { jobId: created.id, tagId: scope.tagId, q: scope.q, status: scope.status },
+      tx,
+    });
+    return created;
+  });
+  return { jobId: job.id, reused: false };
+}
+
+function exportEmail({
+  shop,
+  payload,
+  info,
+  linkUrl,
+  linkExpiresAt,
+}: {
+  shop: { name: string; domain: string };
+  payload: ExportPayload;
+  info: ExportFileInfo;
+  linkUrl: string | null;
+  linkExpiresAt: Date;
+}) {
+  const what = `${formatCount(info.rows)} licence ${info.rows === 1 ? "key" : "keys"} (${describeExportScope(payload.scope, payload.tagName)})`;
+  const until = zonedFormatter(payload.timeZone).format(linkExpiresAt).slice(0, 16);
+  const lines = [
+    "Hello,",
+    "",
+    `Your Keyshelf export for ${shop.name || shop.domain} is ready: ${what}.`,
+    "",
+    linkUrl
+      ? `The file is too large to attach. Download it here (the link works until ${until}, ${payload.timeZone}):\n${linkUrl}`
+      : `The CSV file is attached (${payload.fileName}).`,
+    "",
+    "It opens in Excel, Google Sheets and Numbers. Times are in your shop's time zone.",
+    "",
+    "Keyshelf",
+  ];
+  return { subject: `Your licence key export is ready: ${what}`, text: lines.join("\n") };
+}
+
+/** Tunables of the export job (tests use small chunks to make many of them). */
+export interface ExportJobOptions {
+  chunkBytes?: number;
+}
+
+export const DEFAULT_CHUNK_BYTES = 1024 * 1024;
+
+export function exportJobHandler({ chunkBytes = DEFAULT_CHUNK_BYTES }: ExportJobOptions = {}): JobHandler {
+  return async (job, context) => {
+    const payload = readPayload(job);
+    const cursor = readCursor(job);
+    // Chunks past the resume point can only come from a worker that lost its lease mid-commit;
+    // the fence makes that impossible, and this makes sure.
+    await prisma.exportFile.deleteMany({ where: { jobId: job.id, seq: { gt: cursor.seq } } });
+
+    let parts: string[] = cursor.seq < 0 ? [formatCsvHeader(exportColumns(payload.timeZone))] : [];
+    let pendingChars = parts[0]?.length ?? 0;
+    let pendingRows = 0;
+    let pendingLastKeyId = cursor.lastKeyId;
+
+    const flush = async () => {
+      const data = Buffer.from(parts.join(""), "utf8");
+      const next: ExportCursor = {
+        seq: cursor.seq + 1,
+        lastKeyId: pendingLastKeyId,
+        rows: cursor.rows + pendingRows,
+        bytes: cursor.bytes + data.length,
+      };
+      await context.commit({ progress: next.rows, result: { ...next } }, async (tx) => {
+        await tx.exportFile.create({ data: { shopId: job.shopId, jobId: job.id, seq: next.seq, data } });
+      });
+      Object.assign(cursor, next);
+      parts = [];
+      pendingChars = 0;
+      pendingRows = 0;
+    };
+
+    for await (const batch of exportCsvBatches({
+      shopId: job.shopId,
+      scope: payload.scope,
+      timeZone: payload.timeZone,
+      afterKeyId: cursor.lastKeyId,
+      expectedRows: Math.max(0, job.total - cursor.rows),
+      signal: context.signal,
+    })) {
+      parts.push(batch.csv);
+      pendingChars += batch.csv.length;
+      pendingRows += batch.rows;
+      pendingLastKeyId = batch.lastKeyId;
+      if (pendingChars >= chunkBytes) await flush();
+    }
+    if (parts.length > 0) await flush();
+
+    const info: ExportFileInfo = {
+      fileName: payload.fileName,
+      rows: cursor.rows,
+      bytes: cursor.bytes,
+      chunks: cursor.seq + 1,
+    };
+    await context.complete({ ...info }, async (tx) => {
+      await tx.$executeRaw`UPDATE "job" SET "total" = ${info.rows}, "progress" = ${info.rows} WHERE "id" = ${job.id}`;
+      if (!isMailConfigured()) return;
+      const shop = await tx.shop.findUniqueOrThrow({
+        where: { id: job.shopId },
+        select: { name: true, domain: true, email: true, reportEmail: true },
+      });
+      const linkExpiresAt = new Date(Date.now() + EXPORT_RETENTION_MS);
+      const linkUrl =
+        info.bytes > ATTACHMENT_LIMIT_BYTES
+          ? exportDownloadUrl(signExportToken({ shopId: job.shopId, jobId: job.id, expiresAt: linkExpiresAt }))
+          : null;
+      const message = exportEmail({ shop, payload, info, linkUrl, linkExpiresAt });
+      await queueMail({
+        shopId: job.shopId,
+        kind: "EXPORT",
+        to: reportAddress(shop),
+        subject: message.subject,
+        text: message.text,
+        jobId: job.id,
+        tx,
+      });
+    });
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the admin shows
+
+export interface ExportView {
+  id: number;
+  state: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED";
+  progress: number;
+  total: number;
+  error: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+  scope: ExportScope;
+  description: string;
+  fileName: string;
+  rows: number | null;
+  bytes: number | null;
+  /** A fresh signed link while the file exists. */
+  downloadUrl: string | null;
+  expired: boolean;
+  mail: { state: string; to: string; lastError: string | null; sentAt: string | null } | null;
+}
+
+const exportSelect = {
+  id: true,
+  state: true,
+  progress: true,
+  total: true,
+  error: true,
+  payload: true,
+  result: true,
+  createdAt: true,
+  finishedAt: true,
+} satisfies Prisma.JobSelect;
+
+type ExportRow = Prisma.JobGetPayload<{ select: typeof exportSelect }>;
+
+async function toViews(shopId: number, rows: ExportRow[]): Promise<ExportView[]> {
+  const mail = await prisma.mailMessage.findMany({
+    where: { shopId, jobId: { in: rows.map((row) => row.id) } },
+    orderBy: { id: "desc" },
+    select: { jobId: true, state: true, to: true, lastError: true, sentAt: true },
+  });
+  return Promise.all(
+    rows.map(async (row) => {
+      const payload = row.payload as unknown as ExportPayload;
+      const info = row.state === "SUCCEEDED" ? parseExportFileInfo(row.result) : null;
+      const link = info && !info.purged ? await exportLink({ shopId, jobId: row.id, ttlMs: ADMIN_LINK_TTL_MS }) : null;
+      const message = mail.find((m) => m.jobId === row.id);
+      return {
+        id: row.id,
+        state: row.state,
+        progress: row.progress,
+        total: row.total,
+        error: row.error,
+        createdAt: row.createdAt.toISOString(),
+        finishedAt: row.finishedAt?.toISOString() ?? null,
+        scope: payload.scope,
+        description: describeExportScope(payload.scope, payload.tagName),
+        fileName: payload.fileName,
+        rows: info?.rows ?? null,
+        bytes: info?.bytes ?? null,
+        downloadUrl: link?.url ?? null,
+        expired: row.state === "SUCCEEDED" && !link,
+        mail: message
+          ? {
+              state: message.state,
+              to: message.to,
+              lastError: message.lastError,
+              sentAt: message.sentAt?.toISOString() ?? null,
+            }
+          : null,
+      };
+    }),
+  );
+}
+
+/** One export of this shop; null for another shop's id (the route answers 404). */
+export async function getExport({ shopId, jobId }: { shopId: number; jobId: number }) {
+  const row = await prisma.job.findFirst({ where: { id: jobId, shopId, kind: "EXPORT" }, select: exportSelect });
+  if (!row) return null;
+  const [view] = await toViews(shopId, [row]);
+  return view;
+}
+
+export async function listExports({ shopId, limit = 20 }: { shopId: number; limit?: number }) {
+  const rows = await prisma.job.findMany({
+    where: { shopId, kind: "EXPORT" },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: limit,
+    select: exportSelect,
+  });
+  return toViews(shopId, rows);
+}
