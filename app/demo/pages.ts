@@ -2,6 +2,8 @@
 // under "Demo" and mounted on the demo server. Add one with a single line in DEMO_PAGES, e.g.
 //   { path: "/demo/mail", label: "Mail", description: "Messages the app sent", mount: mountMailPage },
 import type { Router } from "express";
+import { mountCustomerView } from "./customer-view/page";
+import { mailPage } from "./mail-catcher";
 
 export interface DemoContext {
   /** The demo's base URL, e.g. http://localhost:3000 (known once the server listens). */
@@ -19,4 +21,12 @@ export interface DemoPage {
   mount?: (router: Router, context: DemoContext) => void;
 }
 
-export const DEMO_PAGES: DemoPage[] = [];
+export const DEMO_PAGES: DemoPage[] = [
+  {
+    path: "/demo/customer",
+    label: "Customer view",
+    description: "A demo order as its customer sees it: the order status and thank-you page extensions",
+    mount: mountCustomerView,
+  },
+  mailPage,
+];

@@ -4,7 +4,7 @@
 // Privacy rule: an order that does not exist, is another customer's, another shop's, or cannot be
 // proven (wrong confirmation number) gets exactly the answer of an order that has not reached the
 // app yet. Nothing in the answer lets a caller learn whether an id exists.
-import type { Prisma } from "@prisma/client";
+import { Prisma } from "@prisma/client";
 import prisma from "~/db.server";
 import { recordAudit } from "./audit.server";
 
@@ -121,4 +121,42 @@ async function reveal(order: FoundOrder, surface: Surface): Promise<CustomerKeys
   // Keys are assigned once the order is paid (the shop's assign-on-payment setting).
   if (order.awaitingPayment) return { state: "preparing", keys: [] };
   return { state: "none", keys: [] };
+}
+
+export interface CustomerViewOrder {
+  shopifyId: bigint;
+  name: string;
+  customerId: bigint | null;
+  confirmationNumber: string | null;
+  placedAt: Date;
+  shortfall: number;
+  /** Keys the customer can see (Assigned or Used). */
+  keys: number;
+}
+
+const customerViewColumns = Prisma.sql`
+  o."shopify_id" AS "shopifyId", o."name", o."customer_id" AS "customerId",
+  o."confirmation_number" AS "confirmationNumber", o."placed_at" AS "placedAt", o."shortfall",
+  (SELECT count(*)::int FROM "license_key" k
+    WHERE k."shop_id" = o."shop_id" AND k."order_id" = o."id" AND k."status" IN ('ASSIGNED', 'USED')) AS "keys"`;
+
+/**
+ * The demo's customer view: the shop's latest orders that carry keys or wait for them, newest
+ * first, to pick one and see it as its customer would. (Reads only; viewing is what marks Used.)
+ */
+export async function listOrdersForCustomerView({ shop, limit = 25 }: { shop: string; limit?: number }) {
+  return prisma.$queryRaw<CustomerViewOrder[]>`
+    SELECT ${customerViewColumns}
+    FROM "order" o JOIN "shop" s ON s."id" = o."shop_id"
+    WHERE s."domain" = ${shop} AND o."carries_keys"
+    ORDER BY o."placed_at" DESC, o."id" DESC
+    LIMIT ${Math.min(Math.max(limit, 1), 100)}`;
+}
+
+export async function findOrderForCustomerView({ shop, orderId }: { shop: string; orderId: bigint }) {
+  const rows = await prisma.$queryRaw<CustomerViewOrder[]>`
+    SELECT ${customerViewColumns}
+    FROM "order" o JOIN "shop" s ON s."id" = o."shop_id"
+    WHERE s."domain" = ${shop} AND o."shopify_id" = ${orderId}`;
+  return rows[0] ?? null;
 }
