@@ -16,6 +16,8 @@ async function graphql(query: string, variables?: Record<string, unknown>, token
     headers: { "X-Shopify-Access-Token": token, "Content-Type": "application/json" },
     body: JSON.stringify({ query, variables }),
   });
+  // GraphQL answers are as deep as the query: typed loosely, checked by the assertions.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   return { status: response.status, body: (await response.json()) as { data?: Record<string, any>; errors?: Array<{ message: string }> } };
 }
 
@@ -37,7 +39,7 @@ describe("Admin GraphQL of the demo shop", () => {
       }
       fragment P on Product { id title handle variants(first: 10) { nodes { id title price sku } } }`;
     const first = await graphql(query, { first: 2 });
-    expect(first.body.data!.list.edges.map((e: any) => e.node.title)).toEqual([DEMO_PRODUCTS[0].title, DEMO_PRODUCTS[1].title]);
+    expect(first.body.data!.list.edges.map((e: { node: { title: string } }) => e.node.title)).toEqual([DEMO_PRODUCTS[0].title, DEMO_PRODUCTS[1].title]);
     expect(first.body.data!.list.edges[0].node.variants.nodes[1]).toEqual({
       id: `gid://shopify/ProductVariant/${DEMO_PRODUCTS[0].variants[1].id}`,
       title: "5 seats",
@@ -46,7 +48,7 @@ describe("Admin GraphQL of the demo shop", () => {
     });
     expect(first.body.data!.list.pageInfo.hasNextPage).toBe(true);
     const rest = await graphql(query, { first: 10, after: first.body.data!.list.pageInfo.endCursor });
-    expect(rest.body.data!.list.edges.map((e: any) => e.node.handle)).toEqual(DEMO_PRODUCTS.slice(2).map((p) => p.handle));
+    expect(rest.body.data!.list.edges.map((e: { node: { handle: string } }) => e.node.handle)).toEqual(DEMO_PRODUCTS.slice(2).map((p) => p.handle));
     expect(rest.body.data!.list.pageInfo.hasNextPage).toBe(false);
   });
 
