@@ -81,11 +81,7 @@ function KeyList({ keys, t }: { keys: LicenceKey[]; t: Translate }) {
             <s-text color="subdued">{product}</s-text>
             <s-stack direction="inline" gap="base" alignItems="center" justifyContent="space-between">
               <s-text type="strong">{key.value}</s-text>
-              <s-button
-                variant="secondary"
-                commandFor={clipboardId}
-                accessibilityLabel={t("copy.label", { product })}
-              >
+              <s-button variant="secondary" commandFor={clipboardId} accessibilityLabel={t("copy.label", { product })}>
                 {copied === index ? t("copy.done") : t("copy.action")}
               </s-button>
             </s-stack>

@@ -63,7 +63,10 @@ export function parseKeysAnswer(body: unknown): KeysAnswer | null {
   return { state: state as KeysState, keys: parsed };
 }
 
-export type FetchLike = (input: string, init: { headers: Record<string, string> }) => Promise<{
+export type FetchLike = (
+  input: string,
+  init: { headers: Record<string, string> },
+) => Promise<{
   ok: boolean;
   status: number;
   json(): Promise<unknown>;

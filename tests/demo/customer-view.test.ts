@@ -55,11 +55,17 @@ describe("demo customer view", () => {
     expect(await frame.locator("s-section").getAttribute("heading")).toMatch(/^Your licence keys?$/);
 
     // The accessible name comes from the button's label; its text is the slotted light DOM.
-    await frame.getByRole("button", { name: /^Copy the licence key for / }).first().click();
+    await frame
+      .getByRole("button", { name: /^Copy the licence key for / })
+      .first()
+      .click();
     await frame.locator("s-button", { hasText: "Copied" }).first().waitFor();
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(first);
 
-    const keys = await prisma.licenseKey.findMany({ where: { orderId: order.id }, select: { status: true, usedAt: true } });
+    const keys = await prisma.licenseKey.findMany({
+      where: { orderId: order.id },
+      select: { status: true, usedAt: true },
+    });
     expect(keys.length).toBeGreaterThan(0);
     expect(keys.every((key) => key.status === "USED" && key.usedAt !== null)).toBe(true);
     expect(errors).toEqual([]);
@@ -91,10 +97,13 @@ describe("demo customer view", () => {
 
   it("signs session tokens only for the demo's own pages", async () => {
     const order = await unopenedOrder();
-    const response = await fetch(`${demo.url}/demo/customer/session-token?order=${order.shopifyId}&surface=order-status`, {
-      method: "POST",
-      headers: { Origin: "https://evil.example", "Sec-Fetch-Site": "cross-site" },
-    });
+    const response = await fetch(
+      `${demo.url}/demo/customer/session-token?order=${order.shopifyId}&surface=order-status`,
+      {
+        method: "POST",
+        headers: { Origin: "https://evil.example", "Sec-Fetch-Site": "cross-site" },
+      },
+    );
     expect(response.status).toBe(403);
   });
 });

@@ -47,7 +47,10 @@ beforeEach(() => {
   vi.stubGlobal("fetch", async (url: string, init: RequestInit) => {
     requests.push({ url, authorization: new Headers(init.headers).get("Authorization") });
     return new Response(
-      JSON.stringify({ state: "ready", keys: [{ value: "SQ-STEAM-7F3K", productTitle: "Stellar Quest", status: "USED" }] }),
+      JSON.stringify({
+        state: "ready",
+        keys: [{ value: "SQ-STEAM-7F3K", productTitle: "Stellar Quest", status: "USED" }],
+      }),
       { headers: { "Content-Type": "application/json" } },
     );
   });
@@ -63,7 +66,9 @@ afterEach(() => {
 describe("order status extension", () => {
   it("asks the customer account endpoint for this order and shows its keys", async () => {
     await runExtension(ENTRIES.orderStatus, {
-      order: { value: { id: "gid://shopify/Order/5600000000001", name: "#1001", processedAt: new Date().toISOString() } },
+      order: {
+        value: { id: "gid://shopify/Order/5600000000001", name: "#1001", processedAt: new Date().toISOString() },
+      },
     });
     expect(requests).toEqual([
       {

@@ -36,10 +36,7 @@ function scriptedFetch(...answers: Array<KeysAnswer | number>) {
 
 let container: HTMLElement;
 
-async function mount(
-  fetchImpl: FetchLike,
-  { t = english, stale = false, url = URL_ as string | null } = {},
-) {
+async function mount(fetchImpl: FetchLike, { t = english, stale = false, url = URL_ as string | null } = {}) {
   await act(async () => {
     render(
       <LicenceKeys
@@ -264,7 +261,9 @@ describe("licence key block", () => {
     await settle();
     expect(text()).toContain("Ihre Lizenzschlüssel");
     expect(buttons().map((button) => button.textContent)).toEqual(["Kopieren", "Kopieren"]);
-    expect(buttons()[0].getAttribute("accessibilitylabel")).toBe("Lizenzschlüssel für PhotoForge Pro - 5 seats kopieren");
+    expect(buttons()[0].getAttribute("accessibilitylabel")).toBe(
+      "Lizenzschlüssel für PhotoForge Pro - 5 seats kopieren",
+    );
   });
 
   it("falls back to a generic product name when the line has no title", async () => {
@@ -308,7 +307,15 @@ describe("locales", () => {
       render(null, container);
     }
     expect([...asked].sort()).toEqual(
-      expect.arrayContaining(["copy.action", "copy.label", "error.body", "heading", "preparing.later", "retry", "waiting.body"]),
+      expect.arrayContaining([
+        "copy.action",
+        "copy.label",
+        "error.body",
+        "heading",
+        "preparing.later",
+        "retry",
+        "waiting.body",
+      ]),
     );
     for (const file of ["en.default.json", "de.json"]) {
       const translate = createTranslate(readLocale(EXTENSIONS[0], file), file.slice(0, 2));

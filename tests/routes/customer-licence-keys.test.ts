@@ -142,7 +142,12 @@ describe("GET /api/customer-account/orders/:orderId/licence-keys", () => {
   });
 
   it("gives a token that names no customer nothing (guest orders have no owner to prove)", async () => {
-    await seedOrderWithKeys({ shop: TEST_SHOP, shopifyId: ORDER_ID, customerId: null, lines: [{ title: "X", keys: ["K-1"] }] });
+    await seedOrderWithKeys({
+      shop: TEST_SHOP,
+      shopifyId: ORDER_ID,
+      customerId: null,
+      lines: [{ title: "X", keys: ["K-1"] }],
+    });
     expect((await askAsCustomer({ customerId: null })).body).toEqual(PREPARING);
   });
 
@@ -168,7 +173,9 @@ describe("GET /api/customer-account/orders/:orderId/licence-keys", () => {
   });
 
   it("refuses a token whose dest is not a shop", async () => {
-    const response = await handle(customerRequest(ORDER_ID, customerAccountToken({ shop: "evil.example.com", customerId: CUSTOMER })));
+    const response = await handle(
+      customerRequest(ORDER_ID, customerAccountToken({ shop: "evil.example.com", customerId: CUSTOMER })),
+    );
     expect(response.status).toBe(401);
   });
 
@@ -224,7 +231,13 @@ describe("GET /api/customer-account/orders/:orderId/licence-keys", () => {
   });
 
   it("says 'preparing' while keys wait for the order to be paid", async () => {
-    await seedOrderWithKeys({ shop: TEST_SHOP, shopifyId: ORDER_ID, customerId: CUSTOMER, lines: [], awaitingPayment: true });
+    await seedOrderWithKeys({
+      shop: TEST_SHOP,
+      shopifyId: ORDER_ID,
+      customerId: CUSTOMER,
+      lines: [],
+      awaitingPayment: true,
+    });
     expect((await askAsCustomer()).body).toEqual(PREPARING);
   });
 
@@ -258,7 +271,9 @@ describe("GET /api/checkout/orders/:orderId/licence-keys (thank-you page)", () =
 
   it("accepts the confirmation number in any letter case", async () => {
     await seedStandardOrder();
-    const response = await handle(checkoutRequest(ORDER_ID, CONFIRMATION.toLowerCase(), checkoutToken({ shop: TEST_SHOP, dest: "url" })));
+    const response = await handle(
+      checkoutRequest(ORDER_ID, CONFIRMATION.toLowerCase(), checkoutToken({ shop: TEST_SHOP, dest: "url" })),
+    );
     expect((await response.json()).state).toBe("ready");
   });
 

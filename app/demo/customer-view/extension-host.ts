@@ -63,7 +63,9 @@ const shared = {
 // Measures the body, not the document: the document is never shorter than the frame itself.
 const reportHeight = () => {
   const { marginTop, marginBottom } = getComputedStyle(document.body);
-  const height = Math.ceil(document.body.getBoundingClientRect().height + parseFloat(marginTop) + parseFloat(marginBottom));
+  const height = Math.ceil(
+    document.body.getBoundingClientRect().height + parseFloat(marginTop) + parseFloat(marginBottom),
+  );
   window.parent.postMessage({ keyshelfFrameHeight: height }, window.location.origin);
 };
 new ResizeObserver(reportHeight).observe(document.body);

@@ -49,7 +49,10 @@ function escapeHtml(value: unknown) {
 
 /** JSON inside a <script>: nothing in it can close the element. */
 function scriptJson(value: unknown) {
-  return JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+  return JSON.stringify(value)
+    .replace(/</g, "\\u003c")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
 }
 
 function surfaceOf(value: unknown): Surface {
@@ -221,10 +224,7 @@ async function renderPage(request: Request, response: Response, context: DemoCon
   }
 
   const endpoint = order ? SURFACES[surface].endpoint(String(order.shopifyId)) : "";
-  response
-    .type("html")
-    .set("Cache-Control", "no-store")
-    .send(`<!DOCTYPE html>
+  response.type("html").set("Cache-Control", "no-store").send(`<!DOCTYPE html>
 <html lang="${locale}">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <link rel="icon" href="data:,">
@@ -278,10 +278,7 @@ async function renderFrame(request: Request, response: Response, context: DemoCo
     messages,
     tokenUrl: `/demo/customer/session-token?${new URLSearchParams({ order: String(order.shopifyId), surface }).toString()}`,
   };
-  response
-    .type("html")
-    .set("Cache-Control", "no-store")
-    .send(`<!DOCTYPE html>
+  response.type("html").set("Cache-Control", "no-store").send(`<!DOCTYPE html>
 <html lang="${locale}"><head><meta charset="utf-8"><link rel="icon" href="data:,">
 <style>body{margin:0;padding:4px;font:14px/1.5 -apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,sans-serif;color:#303030;background:transparent}</style>
 <script>window.__KEYSHELF_EXTENSION__ = ${scriptJson(config)};</script>
