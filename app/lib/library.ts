@@ -154,6 +154,7 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   "tag.rename": "Renamed a tag",
   "tag.delete": "Deleted a tag",
   "tag.dedupe": "Cleaned up duplicates",
+  "keys.view": "Customer saw licence keys",
 };
 
 // ---------------------------------------------------------------------------------------------
