@@ -13,7 +13,7 @@
 //
 // Invariant kept by every function here and the order screen's actions: a line's keys_assigned is
 // the number of its keys that are Assigned or Used; keys_needed - keys_assigned is what it is owed.
-import { Prisma, type AssignTrigger, type CancelPolicy } from "@prisma/client";
+import type { AssignTrigger, CancelPolicy, Prisma } from "@prisma/client";
 import prisma from "~/db.server";
 import { generateKeys, keyFormatOf } from "~/lib/key-format";
 import {
@@ -23,6 +23,7 @@ import {
   refundPayloadSchema,
   type OrderPayload,
 } from "~/lib/shopify-payloads";
+import { hotPool, hotTransaction, pgDb, prismaDb, prismaTransaction, raw, sql, type Db } from "~/sql.server";
 import { recordAudit } from "./audit.server";
 import { checkLowStock } from "./low-stock.server";
 
@@ -44,42 +45,18 @@ function parsePayload<T>(schema: { safeParse(input: unknown): { success: true; d
 // ---------------------------------------------------------------------------------------------
 // Transactions
 
-const TRANSIENT_CODES = new Set(["40P01", "40001"]);
-
-function isTransient(error: unknown, depth = 0): boolean {
-  if (!error || typeof error !== "object" || depth > 4) return false;
-  const e = error as Record<string, unknown>;
-  // Prisma reports these as P2034, or as P2010 carrying Postgres' SQLSTATE in the adapter error.
-  if (e.code === "P2034") return true;
-  for (const field of ["code", "originalCode"]) {
-    if (typeof e[field] === "string" && TRANSIENT_CODES.has(e[field] as string)) return true;
-  }
-  if (typeof e.message === "string" && /deadlock detected|could not serialize access/i.test(e.message)) return true;
-  return ["cause", "meta", "driverAdapterError"].some((field) => isTransient(e[field], depth + 1));
-}
-
-/**
- * One interactive transaction, retried when Postgres breaks a deadlock or a serialisation
- * conflict (both roll back completely, so running the work again is safe).
- */
-export async function runTransaction<T>(work: (tx: Tx) => Promise<T>, { timeout = 30_000 } = {}): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await prisma.$transaction(work, { maxWait: 20_000, timeout });
-    } catch (error) {
-      if (attempt >= 5 || !isTransient(error)) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * attempt));
-    }
-  }
+/** Prisma interactive transaction with deadlock retries (work that records audit entries). */
+export function runTransaction<T>(work: (tx: Tx) => Promise<T>, options?: { timeout?: number }) {
+  return prismaTransaction(prisma, work, options);
 }
 
 /** Records a webhook event; false when it was handled before (Shopify redelivers with the same id). */
-async function claimEvent(tx: Tx, event: { shopDomain: string; topic: string; eventId: string; webhookId?: string }) {
-  const rows = await tx.$queryRaw<Array<{ claimed: number }>>`
+export async function claimWebhookEvent(db: Db, event: { shopDomain: string; topic: string; eventId: string; webhookId?: string }) {
+  const rows = await db.query<{ claimed: number }>(sql`
     INSERT INTO "webhook_event" ("shop_domain", "topic", "event_id", "webhook_id", "processed_at")
     VALUES (${event.shopDomain}, ${event.topic}, ${event.eventId}, ${event.webhookId ?? ""}, now())
     ON CONFLICT DO NOTHING
-    RETURNING 1 AS "claimed"`;
+    RETURNING 1 AS "claimed"`);
   return rows.length === 1;
 }
 
@@ -129,6 +106,11 @@ interface OrderContext {
   lines: ResolvedLine[];
 }
 
+/** Timestamps travel as ISO strings with their zone: sessions run in UTC, columns hold UTC. */
+function iso(date: Date | null) {
+  return date ? date.toISOString() : null;
+}
+
 export function normaliseTopic(topic: string) {
   return topic.toLowerCase().replace("_", "/");
 }
@@ -146,8 +128,7 @@ async function loadOrderContext(shopDomain: string, order: OrderPayload): Promis
   const candidates = order.line_items.filter(isKeyCandidate);
   const productIds = candidates.map((line) => String(line.product_id));
   const variantIds = candidates.map((line) => (line.variant_id === null ? null : String(line.variant_id)));
-  const rows = await prisma.$queryRaw<
-    Array<{
+  const rows = await pgDb(hotPool()).query<{
       shopId: number;
       assignTrigger: AssignTrigger;
       uninstalled: boolean;
@@ -160,8 +141,7 @@ async function loadOrderContext(shopDomain: string, order: OrderPayload): Promis
         auto_pattern: string | null;
         auto_prefix: string | null;
       }>;
-    }>
-  >`
+    }>(sql`
     SELECT s."id" AS "shopId", s."assign_trigger" AS "assignTrigger", s."uninstalled_at" IS NOT NULL AS "uninstalled",
       (SELECT t."id" FROM "tag" t WHERE t."shop_id" = s."id" AND t."kind" = 'AUTO_GENERATED') AS "autoTagId",
       COALESCE((
@@ -174,7 +154,7 @@ async function loadOrderContext(shopDomain: string, order: OrderPayload): Promis
           ORDER BY li.ord, pl."variant_id" NULLS LAST
         ) chosen
       ), '[]'::json) AS "links"
-    FROM "shop" s WHERE s."domain" = ${shopDomain}`;
+    FROM "shop" s WHERE s."domain" = ${shopDomain}`);
   const row = rows[0];
   if (!row) return null;
   const lines: ResolvedLine[] = [];
@@ -208,36 +188,45 @@ export async function receiveOrder(event: OrderEvent): Promise<ReceiveOrderResul
   const order = parsePayload(orderPayloadSchema, event.payload);
   const context = await loadOrderContext(event.shopDomain, order);
 
-  const result = await runTransaction(async (tx): Promise<ReceiveOrderResult & { tagIds?: number[] }> => {
-    if (!(await claimEvent(tx, { ...event, topic }))) return { status: "duplicate" };
-    if (!context) return { status: "ignored", reason: "unknown-shop" };
-    if (context.uninstalled) return { status: "ignored", reason: "uninstalled" };
+  if (!context || context.uninstalled) {
+    const claimed = await hotTransaction((db) => claimWebhookEvent(db, { ...event, topic }));
+    if (!claimed) return { status: "duplicate" };
+    return { status: "ignored", reason: context ? "uninstalled" : "unknown-shop" };
+  }
 
-    const paidNow = topic === "orders/paid" || order.financial_status === "paid";
-    const cancelled = order.cancelled_at !== null;
-    const due = !cancelled && (context.assignTrigger === "ORDER_CREATED" || paidNow);
-    const carriesKeys = context.lines.length > 0;
+  const paidNow = topic === "orders/paid" || order.financial_status === "paid";
+  const cancelled = order.cancelled_at !== null;
+  const due = !cancelled && (context.assignTrigger === "ORDER_CREATED" || paidNow);
+  const carriesKeys = context.lines.length > 0;
 
-    // The upsert takes the order row's lock: concurrent deliveries of this order wait here.
-    // Identifiers are never overwritten on conflict: a late redelivery must not undo customers/redact.
-    const [row] = await tx.$queryRaw<
-      Array<{ id: number; inserted: boolean; cancelled: boolean; awaitingPayment: boolean }>
-    >`
-      WITH upserted AS (
+  const result = await hotTransaction(async (db) => {
+    // One statement claims the event id, upserts the order and inserts its lines. The upsert takes
+    // the order row's lock, so concurrent deliveries of one order (other event ids, orders/paid)
+    // wait here and then see the lines this one inserted. Identifiers are never overwritten on
+    // conflict: a late redelivery must not undo customers/redact.
+    const [row] = await db.query<{ fresh: boolean; id: number | null; inserted: boolean; cancelled: boolean; awaitingPayment: boolean }>(sql`
+      WITH event AS (
+        INSERT INTO "webhook_event" ("shop_domain", "topic", "event_id", "webhook_id", "processed_at")
+        VALUES (${event.shopDomain}, ${topic}, ${event.eventId}, ${event.webhookId ?? ""}, now())
+        ON CONFLICT DO NOTHING
+        RETURNING 1
+      ), upserted AS (
         INSERT INTO "order" ("shop_id", "shopify_id", "name", "email", "customer_id", "confirmation_number",
           "financial_status", "carries_keys", "awaiting_payment", "placed_at", "paid_at", "cancelled_at", "updated_at")
-        VALUES (${context.shopId}, ${order.id}, ${order.name}, ${orderEmail(order)}, ${order.customer?.id ?? null},
-          ${order.confirmation_number}, ${order.financial_status}, ${carriesKeys}, ${carriesKeys && !due && !cancelled},
-          ${order.created_at ?? new Date()}, ${paidNow ? new Date() : null}, ${order.cancelled_at}, now())
+        SELECT ${context.shopId}::int, ${order.id}::bigint, ${order.name}::text, ${orderEmail(order)}::text,
+          ${order.customer?.id ?? null}::bigint, ${order.confirmation_number}::text, ${order.financial_status}::text,
+          ${carriesKeys}::boolean, ${carriesKeys && !due && !cancelled}::boolean, ${iso(order.created_at) ?? iso(new Date())}::timestamptz,
+          ${paidNow ? iso(new Date()) : null}::timestamptz, ${iso(order.cancelled_at)}::timestamptz, now()
+        WHERE EXISTS (SELECT 1 FROM event)
         ON CONFLICT ("shop_id", "shopify_id") DO UPDATE SET
-          "financial_status" = CASE WHEN ${paidNow} THEN EXCLUDED."financial_status" ELSE "order"."financial_status" END,
+          "financial_status" = CASE WHEN ${paidNow}::boolean THEN EXCLUDED."financial_status" ELSE "order"."financial_status" END,
           "paid_at" = COALESCE("order"."paid_at", EXCLUDED."paid_at"),
           "updated_at" = now()
         RETURNING "id", (xmax = 0) AS "inserted", "cancelled_at" IS NOT NULL AS "cancelled", "awaiting_payment" AS "awaitingPayment"
       ), lines AS (
         INSERT INTO "order_line" ("shop_id", "order_id", "line_item_id", "product_id", "variant_id", "title", "quantity",
           "source", "tag_id", "keys_per_unit", "keys_needed", "auto_pattern", "auto_prefix")
-        SELECT ${context.shopId}, upserted."id", x.line_item_id, x.product_id, x.variant_id, x.title, x.quantity,
+        SELECT ${context.shopId}::int, upserted."id", x.line_item_id, x.product_id, x.variant_id, x.title, x.quantity,
           x.source::"LinkSource", x.tag_id, x.keys_per_unit, x.keys_needed, x.auto_pattern, x.auto_prefix
         FROM upserted, jsonb_to_recordset(${JSON.stringify(context.lines)}::jsonb) AS x(
           line_item_id bigint, product_id bigint, variant_id bigint, title text, quantity int, source text,
@@ -245,30 +234,28 @@ export async function receiveOrder(event: OrderEvent): Promise<ReceiveOrderResul
         WHERE upserted."inserted"
         ON CONFLICT ("order_id", "line_item_id") DO NOTHING
       )
-      SELECT * FROM upserted`;
+      SELECT EXISTS (SELECT 1 FROM event) AS "fresh", upserted.* FROM (SELECT 1) AS one LEFT JOIN upserted ON true`);
 
+    if (!row.fresh || row.id === null) return { status: "duplicate" as const };
     const base = { status: "recorded" as const, orderId: row.id, cancelled: row.cancelled };
     if (row.cancelled || !due) {
-      return { ...base, keysAssigned: 0, shortfall: 0, awaitingPayment: row.awaitingPayment };
+      return { ...base, keysAssigned: 0, shortfall: 0, awaitingPayment: row.awaitingPayment, tagIds: [] as number[] };
     }
-    const assigned = await assignOrderKeys(tx, { shopId: context.shopId, orderIds: [row.id], autoTagId: context.autoTagId });
-    return {
-      ...base,
-      keysAssigned: assigned.keysAssigned,
-      shortfall: assigned.shortfall,
-      awaitingPayment: false,
-      tagIds: assigned.tagIds,
-    };
+    // A new order's lines are the ones just inserted; an order seen before is read back.
+    const known = row.inserted
+      ? {
+          auto: context.lines.some((line) => line.source === "AUTO_GENERATE"),
+          tagIds: [...new Set(context.lines.filter((l) => l.source === "TAG" && l.tag_id !== null).map((l) => l.tag_id as number))],
+        }
+      : undefined;
+    const assigned = await assignOrderKeys(db, { shopId: context.shopId, orderIds: [row.id], autoTagId: context.autoTagId, known });
+    return { ...base, keysAssigned: assigned.keysAssigned, shortfall: assigned.shortfall, awaitingPayment: false, tagIds: assigned.tagIds };
   });
 
-  if (result.status === "recorded" && result.tagIds?.length && context) {
-    await checkLowStock({ shopId: context.shopId, tagIds: result.tagIds });
-  }
-  if (result.status === "recorded") {
-    const { tagIds: _tagIds, ...answer } = result;
-    return answer;
-  }
-  return result;
+  if (result.status === "duplicate") return result;
+  if (result.tagIds.length) await checkLowStock({ shopId: context.shopId, tagIds: result.tagIds });
+  const { tagIds: _touched, ...answer } = result;
+  return answer;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -283,47 +270,62 @@ interface AssignOutcome {
 }
 
 /**
- * Gives the given orders (already locked by the caller) what they are owed: generated keys for
- * automatic lines, pending keys of the line's tag, oldest first, for the others. Lines of the same
- * tag are served in order placed, then line order: first come, first served.
+ * Gives the given orders (locked by the caller) what they are owed: generated keys for automatic
+ * lines, pending keys of the line's tag, oldest first, for the others. Lines of one tag are served
+ * in order placed, then line order: first come, first served. `tagIds` limits the work to those
+ * tags; `known` (a just-inserted order) saves reading back what the caller already knows.
+ *
+ * The claim statement is the transaction's last: tag and shop counter rows, which every assignment
+ * in the shop updates, stay locked only from the claim to the commit.
  */
 async function assignOrderKeys(
-  tx: Tx,
-  { shopId, orderIds, tagIds, autoTagId }: { shopId: number; orderIds: number[]; tagIds?: number[]; autoTagId?: number | null },
+  db: Db,
+  {
+    shopId,
+    orderIds,
+    tagIds,
+    autoTagId,
+    known,
+  }: {
+    shopId: number;
+    orderIds: number[];
+    tagIds?: number[];
+    /** Given when automatic lines may be owed (an arriving order): the shop's Auto-generated tag. */
+    autoTagId?: number | null;
+    known?: { auto: boolean; tagIds: number[] };
+  },
 ): Promise<AssignOutcome> {
   let keysAssigned = 0;
-  const touched = new Set<number>();
-
-  if (autoTagId !== undefined) {
-    keysAssigned += await generateOwedKeys(tx, { shopId, orderIds, autoTagId });
+  if (autoTagId !== undefined && (known?.auto ?? true)) {
+    keysAssigned += await generateOwedKeys(db, { shopId, orderIds, autoTagId });
   }
 
-  const openTags = await tx.$queryRaw<Array<{ tagId: number }>>`
-    SELECT DISTINCT ol."tag_id" AS "tagId" FROM "order_line" ol
-    WHERE ol."order_id" = ANY(${orderIds}::int[]) AND ol."shop_id" = ${shopId} AND ol."source" = 'TAG'
-      AND ol."tag_id" IS NOT NULL AND ol."keys_assigned" < ol."keys_needed"
-      AND (${tagIds ?? null}::int[] IS NULL OR ol."tag_id" = ANY(${tagIds ?? null}::int[]))
-    ORDER BY 1`;
-  if (openTags.length > 0) {
-    const scope = openTags.map((t) => t.tagId);
-    scope.forEach((id) => touched.add(id));
-    if (scope.length > 1) {
-      // Counter triggers update every tag row a statement touches; taking the rows in id order first
-      // keeps two multi-tag orders from locking them in opposite orders (a deadlock).
-      await tx.$queryRaw`SELECT 1 FROM "tag" WHERE "id" = ANY(${scope}::int[]) ORDER BY "id" FOR NO KEY UPDATE`;
-    }
-    keysAssigned += await claimPendingKeys(tx, { shopId, orderIds, tagIds: scope });
-  }
+  const scope =
+    tagIds ??
+    known?.tagIds ??
+    (
+      await db.query<{ tagId: number }>(sql`
+        SELECT DISTINCT "tag_id" AS "tagId" FROM "order_line"
+        WHERE "order_id" = ANY(${orderIds}::int[]) AND "shop_id" = ${shopId} AND "source" = 'TAG'
+          AND "tag_id" IS NOT NULL AND "keys_assigned" < "keys_needed"`)
+    ).map((row) => row.tagId);
 
-  const totals = await tx.$queryRaw<Array<{ shortfall: number }>>`
-    UPDATE "order" o SET
-      "shortfall" = COALESCE((SELECT sum(ol."keys_needed" - ol."keys_assigned") FROM "order_line" ol WHERE ol."order_id" = o."id"), 0),
-      "awaiting_payment" = false,
-      "updated_at" = now()
-    WHERE o."id" = ANY(${orderIds}::int[]) AND o."shop_id" = ${shopId}
-    RETURNING o."shortfall"`;
-  const shortfall = totals.reduce((sum, row) => sum + row.shortfall, 0);
-  return { keysAssigned, shortfall, tagIds: [...touched] };
+  if (scope.length === 0) {
+    const totals = await db.query<{ shortfall: number }>(sql`
+      UPDATE "order" o SET
+        "shortfall" = COALESCE((SELECT sum(ol."keys_needed" - ol."keys_assigned") FROM "order_line" ol WHERE ol."order_id" = o."id"), 0),
+        "awaiting_payment" = false, "updated_at" = now()
+      WHERE o."id" = ANY(${orderIds}::int[]) AND o."shop_id" = ${shopId}
+      RETURNING o."shortfall"`);
+    return { keysAssigned, shortfall: totals.reduce((sum, row) => sum + row.shortfall, 0), tagIds: [] };
+  }
+  if (scope.length > 1) {
+    // Counter triggers update every tag row a statement touches; taking the rows in id order first
+    // keeps two multi-tag orders from locking them in opposite orders (a deadlock).
+    await db.query(sql`SELECT 1 FROM "tag" WHERE "id" = ANY(${scope}::int[]) ORDER BY "id" FOR NO KEY UPDATE`);
+  }
+  const claimed = await claimPendingKeys(db, { shopId, orderIds, tagIds: scope });
+  return { keysAssigned: keysAssigned + claimed.assigned, shortfall: claimed.shortfall, tagIds: scope };
 }
 
 /**
@@ -333,29 +335,35 @@ async function assignOrderKeys(
  * runs. Only when a round finds nothing does a final round wait for locked keys, so a key held by a
  * transaction that then rolls back is not mistaken for missing stock.
  */
-async function claimPendingKeys(tx: Tx, { shopId, orderIds, tagIds }: { shopId: number; orderIds: number[]; tagIds: number[] }) {
-  let total = 0;
+async function claimPendingKeys(db: Db, { shopId, orderIds, tagIds }: { shopId: number; orderIds: number[]; tagIds: number[] }) {
+  let assignedTotal = 0;
+  let shortfall = 0;
   let skipLocked = true;
   for (let round = 0; round < 12; round++) {
-    const [{ assigned, wanted }] = await claimRound(tx, { shopId, orderIds, tagIds, skipLocked });
-    total += assigned;
-    if (wanted === 0 || assigned === wanted) break;
-    if (assigned === 0) {
+    const [outcome] = await claimRound(db, { shopId, orderIds, tagIds, skipLocked });
+    assignedTotal += outcome.assigned;
+    shortfall = outcome.shortfall;
+    if (outcome.wanted === 0 || outcome.assigned === outcome.wanted) break;
+    if (outcome.assigned === 0) {
       if (!skipLocked) break;
       skipLocked = false;
     }
   }
-  return total;
+  return { assigned: assignedTotal, shortfall };
 }
 
 function claimRound(
-  tx: Tx,
+  db: Db,
   { shopId, orderIds, tagIds, skipLocked }: { shopId: number; orderIds: number[]; tagIds: number[]; skipLocked: boolean },
 ) {
   // `need` numbers each line's share of its tag's keys: rows (upto - n, upto] of that tag's claim.
-  // The UPDATE re-checks status = 'PENDING', so a key can never be claimed twice.
-  const lockClause = Prisma.raw(skipLocked ? "FOR UPDATE OF k SKIP LOCKED" : "FOR UPDATE OF k");
-  return tx.$queryRaw<Array<{ assigned: number; wanted: number }>>`
+  // Keys are found in key_tag's (tag_id, status, key_id) index, oldest first, and each is locked by
+  // primary key behind an OFFSET 0 fence: without it the planner may merge-join license_key from
+  // its first row, reading every key ever handed out before reaching a pending one.
+  // The UPDATE re-checks status = 'PENDING', so a key can never be claimed twice; the orders'
+  // shortfall is set from the same snapshot, so no further statement is needed before commit.
+  const lockClause = raw(skipLocked ? "FOR UPDATE SKIP LOCKED" : "FOR UPDATE");
+  return db.query<{ assigned: number; wanted: number; shortfall: number; ordersUpdated: number }>(sql`
     WITH need AS (
       SELECT ol."id" AS line_id, ol."order_id", ol."tag_id", ol."keys_needed" - ol."keys_assigned" AS n,
         sum(ol."keys_needed" - ol."keys_assigned") OVER (PARTITION BY ol."tag_id" ORDER BY o."placed_at", o."id", ol."id") AS upto
@@ -367,11 +375,14 @@ function claimRound(
     ), picked AS (
       SELECT per_tag."tag_id", p."id", row_number() OVER (PARTITION BY per_tag."tag_id" ORDER BY p."id") AS rn
       FROM per_tag CROSS JOIN LATERAL (
-        SELECT k."id" FROM "key_tag" kt JOIN "license_key" k ON k."id" = kt."key_id"
-        WHERE kt."tag_id" = per_tag."tag_id" AND kt."status" = 'PENDING' AND k."status" = 'PENDING' AND k."shop_id" = ${shopId}
+        SELECT k."id" FROM "key_tag" kt CROSS JOIN LATERAL (
+          SELECT k."id" FROM "license_key" k
+          WHERE k."id" = kt."key_id" AND k."status" = 'PENDING' AND k."shop_id" = ${shopId}
+          OFFSET 0 ${lockClause}
+        ) k
+        WHERE kt."tag_id" = per_tag."tag_id" AND kt."status" = 'PENDING'
         ORDER BY kt."key_id"
         LIMIT per_tag.n
-        ${lockClause}
       ) p
     ), shares AS (
       SELECT picked."id", need.line_id, need."order_id" FROM picked
@@ -380,46 +391,63 @@ function claimRound(
       UPDATE "license_key" k SET "status" = 'ASSIGNED', "order_id" = shares."order_id",
         "order_line_id" = shares.line_id, "assigned_at" = now()
       FROM shares WHERE k."id" = shares."id" AND k."status" = 'PENDING'
-      RETURNING k."order_line_id"
+      RETURNING k."order_line_id", k."order_id"
     ), per_line AS (
       SELECT "order_line_id", count(*)::int AS n FROM claimed GROUP BY "order_line_id"
     ), bumped AS (
       UPDATE "order_line" ol SET "keys_assigned" = ol."keys_assigned" + per_line.n
       FROM per_line WHERE ol."id" = per_line."order_line_id"
+    ), owed AS (
+      SELECT ol."order_id", sum(ol."keys_needed" - ol."keys_assigned")::int AS n
+      FROM "order_line" ol WHERE ol."order_id" = ANY(${orderIds}::int[]) GROUP BY ol."order_id"
+    ), per_order AS (
+      SELECT "order_id", count(*)::int AS n FROM claimed GROUP BY "order_id"
+    ), totals AS (
+      UPDATE "order" o SET "shortfall" = owed.n - COALESCE(per_order.n, 0), "awaiting_payment" = false, "updated_at" = now()
+      FROM owed LEFT JOIN per_order ON per_order."order_id" = owed."order_id"
+      WHERE o."id" = owed."order_id"
+        AND (o."shortfall" <> owed.n - COALESCE(per_order.n, 0) OR o."awaiting_payment")
+      RETURNING o."id"
+    ), final AS (
+      SELECT owed.n - COALESCE(per_order.n, 0) AS "shortfall"
+      FROM owed LEFT JOIN per_order ON per_order."order_id" = owed."order_id"
     )
-    SELECT (SELECT count(*)::int FROM claimed) AS assigned, (SELECT COALESCE(sum(n), 0)::int FROM need) AS wanted`;
+    SELECT (SELECT count(*)::int FROM claimed) AS assigned,
+      (SELECT COALESCE(sum(n), 0)::int FROM need) AS wanted,
+      (SELECT COALESCE(sum("shortfall"), 0)::int FROM final) AS shortfall,
+      (SELECT count(*)::int FROM totals) AS "ordersUpdated"`);
 }
 
 /** Lines linked to automatic generation get fresh keys; they are never short of stock. */
-async function generateOwedKeys(tx: Tx, { shopId, orderIds, autoTagId }: { shopId: number; orderIds: number[]; autoTagId: number | null }) {
-  const lines = await tx.$queryRaw<Array<{ id: number; orderId: number; owed: number; pattern: string | null; prefix: string | null }>>`
+async function generateOwedKeys(db: Db, { shopId, orderIds, autoTagId }: { shopId: number; orderIds: number[]; autoTagId: number | null }) {
+  const lines = await db.query<{ id: number; orderId: number; owed: number; pattern: string | null; prefix: string | null }>(sql`
     SELECT "id", "order_id" AS "orderId", "keys_needed" - "keys_assigned" AS "owed", "auto_pattern" AS "pattern", "auto_prefix" AS "prefix"
     FROM "order_line"
     WHERE "order_id" = ANY(${orderIds}::int[]) AND "shop_id" = ${shopId} AND "source" = 'AUTO_GENERATE'
       AND "keys_assigned" < "keys_needed"
-    ORDER BY "id"`;
+    ORDER BY "id"`);
   let total = 0;
   for (const line of lines) {
     let owed = line.owed;
     // A repeat of an existing key is dropped and redrawn; with >= 60 random bits this loop runs once.
     for (let attempt = 0; owed > 0 && attempt < 8; attempt++) {
       const values = generateKeys(keyFormatOf(line.pattern, line.prefix), owed);
-      const [{ created }] = await tx.$queryRaw<Array<{ created: number }>>`
+      const [{ created }] = await db.query<{ created: number }>(sql`
         WITH fresh AS (
           SELECT v FROM unnest(${values}::text[]) AS v
           WHERE NOT EXISTS (SELECT 1 FROM "license_key" k WHERE k."shop_id" = ${shopId} AND k."value" = v)
         ), created AS (
           INSERT INTO "license_key" ("shop_id", "value", "type", "status", "assigned_at", "order_id", "order_line_id")
-          SELECT ${shopId}, v, 'AUTO_GENERATED'::"KeyType", 'ASSIGNED'::"KeyStatus", now(), ${line.orderId}, ${line.id} FROM fresh
+          SELECT ${shopId}::int, v, 'AUTO_GENERATED'::"KeyType", 'ASSIGNED'::"KeyStatus", now(), ${line.orderId}::int, ${line.id}::int FROM fresh
           ON CONFLICT ("shop_id", "value") WHERE "type" = 'AUTO_GENERATED' DO NOTHING
           RETURNING "id"
         ), tagged AS (
           INSERT INTO "key_tag" ("tag_id", "key_id", "shop_id", "status")
-          SELECT ${autoTagId}, created."id", ${shopId}, 'ASSIGNED'::"KeyStatus" FROM created WHERE ${autoTagId}::int IS NOT NULL
+          SELECT ${autoTagId}::int, created."id", ${shopId}::int, 'ASSIGNED'::"KeyStatus" FROM created WHERE ${autoTagId}::int IS NOT NULL
         ), bumped AS (
           UPDATE "order_line" SET "keys_assigned" = "keys_assigned" + (SELECT count(*) FROM created) WHERE "id" = ${line.id}
         )
-        SELECT count(*)::int AS created FROM created`;
+        SELECT count(*)::int AS created FROM created`);
       owed -= created;
       total += created;
     }
@@ -460,7 +488,7 @@ export async function fillWaitingOrders({
     for (;;) {
       const batch = tx
         ? await fillBatch(tx, { shopId, tagId, actor })
-        : await runTransaction((inner) => fillBatch(inner, { shopId, tagId, actor }));
+        : await runTransaction((inner) => fillBatch(inner, { shopId, tagId, actor }), { timeout: 120_000 });
       total.ordersFilled += batch.ordersFilled;
       total.keysAssigned += batch.keysAssigned;
       if (batch.done) break;
@@ -471,12 +499,13 @@ export async function fillWaitingOrders({
 }
 
 async function fillBatch(tx: Tx, { shopId, tagId, actor }: { shopId: number; tagId: number; actor: string }) {
+  const db = prismaDb(tx);
   const none = { ordersFilled: 0, keysAssigned: 0, done: true };
-  const [stock] = await tx.$queryRaw<Array<{ pending: number }>>`
-    SELECT "pending_count" AS "pending" FROM "tag" WHERE "id" = ${tagId} AND "shop_id" = ${shopId}`;
+  const [stock] = await db.query<{ pending: number }>(sql`
+    SELECT "pending_count" AS "pending" FROM "tag" WHERE "id" = ${tagId} AND "shop_id" = ${shopId}`);
   if (!stock || stock.pending === 0) return none;
   // Oldest waiting orders first; their rows are locked so a redelivery of one of them waits.
-  const waiting = await tx.$queryRaw<Array<{ id: number; name: string }>>`
+  const waiting = await db.query<{ id: number; name: string }>(sql`
     SELECT o."id", o."name" FROM "order" o
     WHERE o."id" IN (
         SELECT ol."order_id" FROM "order_line" ol
@@ -484,18 +513,18 @@ async function fillBatch(tx: Tx, { shopId, tagId, actor }: { shopId: number; tag
       AND o."shop_id" = ${shopId} AND o."shortfall" > 0 AND NOT o."awaiting_payment" AND o."cancelled_at" IS NULL
     ORDER BY o."placed_at", o."id"
     LIMIT ${FILL_BATCH}
-    FOR UPDATE OF o`;
+    FOR UPDATE OF o`);
   if (waiting.length === 0) return none;
   const orderIds = waiting.map((o) => o.id);
-  const before = await tx.$queryRaw<Array<{ id: number; shortfall: number }>>`
-    SELECT "id", "shortfall" FROM "order" WHERE "id" = ANY(${orderIds}::int[])`;
-  const outcome = await assignOrderKeys(tx, { shopId, orderIds, tagIds: [tagId] });
+  const before = await db.query<{ id: number; shortfall: number }>(sql`
+    SELECT "id", "shortfall" FROM "order" WHERE "id" = ANY(${orderIds}::int[])`);
+  const outcome = await assignOrderKeys(db, { shopId, orderIds, tagIds: [tagId] });
   if (outcome.keysAssigned === 0) return none;
-  const [open] = await tx.$queryRaw<Array<{ lines: number }>>`
+  const [open] = await db.query<{ lines: number }>(sql`
     SELECT count(*)::int AS "lines" FROM "order_line"
-    WHERE "order_id" = ANY(${orderIds}::int[]) AND "tag_id" = ${tagId} AND "keys_assigned" < "keys_needed"`;
-  const after = await tx.$queryRaw<Array<{ id: number; shortfall: number }>>`
-    SELECT "id", "shortfall" FROM "order" WHERE "id" = ANY(${orderIds}::int[])`;
+    WHERE "order_id" = ANY(${orderIds}::int[]) AND "tag_id" = ${tagId} AND "keys_assigned" < "keys_needed"`);
+  const after = await db.query<{ id: number; shortfall: number }>(sql`
+    SELECT "id", "shortfall" FROM "order" WHERE "id" = ANY(${orderIds}::int[])`);
   const wasShort = new Map(before.map((o) => [o.id, o.shortfall]));
   const completed = after.filter((o) => o.shortfall === 0 && (wasShort.get(o.id) ?? 0) > 0);
   const names = waiting.filter((o) => completed.some((c) => c.id === o.id)).map((o) => o.name);
@@ -538,11 +567,11 @@ async function findShopForWebhook(shopDomain: string) {
  * Used keys stay with the order. `limitPerLine` caps how many each line returns (refunds).
  */
 async function returnUnviewedKeys(
-  tx: Tx,
+  db: Db,
   { shopId, orderId, limitPerLine }: { shopId: number; orderId: number; limitPerLine?: Map<number, number> },
 ) {
   const limits = limitPerLine ? [...limitPerLine.entries()] : null;
-  const rows = await tx.$queryRaw<Array<{ lineId: number | null; tagId: number | null; n: number }>>`
+  const rows = await db.query<{ lineId: number | null; tagId: number | null; n: number }>(sql`
     WITH candidates AS (
       SELECT k."id", k."order_line_id",
         row_number() OVER (PARTITION BY k."order_line_id" ORDER BY k."id" DESC) AS rn
@@ -552,7 +581,7 @@ async function returnUnviewedKeys(
       SELECT c."id", c."order_line_id" FROM candidates c
       LEFT JOIN jsonb_to_recordset(${limits === null ? null : JSON.stringify(limits.map(([line, n]) => ({ line, n })))}::jsonb)
         AS lim(line int, n int) ON lim.line = c."order_line_id"
-      WHERE ${limits === null} OR c.rn <= COALESCE(lim.n, 0)
+      WHERE ${limits === null}::boolean OR c.rn <= COALESCE(lim.n, 0)
     ), returned AS (
       UPDATE "license_key" k SET "status" = 'PENDING', "order_id" = NULL, "order_line_id" = NULL, "assigned_at" = NULL
       FROM chosen WHERE k."id" = chosen."id" AND k."status" = 'ASSIGNED'
@@ -564,7 +593,7 @@ async function returnUnviewedKeys(
       FROM per_line WHERE ol."id" = per_line."order_line_id"
       RETURNING ol."id", ol."tag_id", per_line.n
     )
-    SELECT "id" AS "lineId", "tag_id" AS "tagId", n FROM lowered`;
+    SELECT "id" AS "lineId", "tag_id" AS "tagId", n FROM lowered`);
   return rows;
 }
 
@@ -574,21 +603,22 @@ export async function cancelOrder(event: OrderEvent): Promise<ReturnOutcome> {
   const order = parsePayload(orderPayloadSchema, event.payload);
   const shop = await findShopForWebhook(event.shopDomain);
   const result = await runTransaction(async (tx) => {
-    if (!(await claimEvent(tx, { ...event, topic }))) return { status: "duplicate" as const, keysReturned: 0, tagIds: [] as number[] };
+    const db = prismaDb(tx);
+    if (!(await claimWebhookEvent(db, { ...event, topic }))) return { status: "duplicate" as const, keysReturned: 0, tagIds: [] as number[] };
     if (!shop || shop.uninstalledAt) return { status: "ignored" as const, keysReturned: 0, tagIds: [] };
-    const [row] = await tx.$queryRaw<Array<{ id: number; name: string; cancelledAt: Date | null }>>`
+    const [row] = await db.query<{ id: number; name: string; cancelledAt: Date | null }>(sql`
       SELECT "id", "name", "cancelled_at" AS "cancelledAt" FROM "order"
-      WHERE "shop_id" = ${shop.id} AND "shopify_id" = ${order.id} FOR UPDATE`;
+      WHERE "shop_id" = ${shop.id} AND "shopify_id" = ${order.id}::bigint FOR UPDATE`);
     // An order never seen (no keys) or already cancelled: nothing to do.
     if (!row || row.cancelledAt) return { status: "recorded" as const, keysReturned: 0, tagIds: [] };
     const returned =
-      shop.cancelPolicy === "RETURN_UNVIEWED" ? await returnUnviewedKeys(tx, { shopId: shop.id, orderId: row.id }) : [];
-    await tx.$executeRaw`
-      UPDATE "order_line" SET "keys_needed" = "keys_assigned" WHERE "order_id" = ${row.id} AND "keys_needed" <> "keys_assigned"`;
-    await tx.$executeRaw`
-      UPDATE "order" SET "cancelled_at" = ${order.cancelled_at ?? new Date()}, "shortfall" = 0, "awaiting_payment" = false,
+      shop.cancelPolicy === "RETURN_UNVIEWED" ? await returnUnviewedKeys(db, { shopId: shop.id, orderId: row.id }) : [];
+    await db.query(sql`
+      UPDATE "order_line" SET "keys_needed" = "keys_assigned" WHERE "order_id" = ${row.id} AND "keys_needed" <> "keys_assigned"`);
+    await db.query(sql`
+      UPDATE "order" SET "cancelled_at" = ${iso(order.cancelled_at ?? new Date())}::timestamptz, "shortfall" = 0, "awaiting_payment" = false,
         "updated_at" = now()
-      WHERE "id" = ${row.id}`;
+      WHERE "id" = ${row.id}`);
     const keysReturned = returned.reduce((sum, r) => sum + r.n, 0);
     await recordAudit({
       tx,
@@ -611,42 +641,43 @@ export async function refundOrder(event: OrderEvent): Promise<ReturnOutcome> {
   const refund = parsePayload(refundPayloadSchema, event.payload);
   const shop = await findShopForWebhook(event.shopDomain);
   const result = await runTransaction(async (tx) => {
+    const db = prismaDb(tx);
     const none = { keysReturned: 0, tagIds: [] as number[] };
-    if (!(await claimEvent(tx, { ...event, topic }))) return { status: "duplicate" as const, ...none };
+    if (!(await claimWebhookEvent(db, { ...event, topic }))) return { status: "duplicate" as const, ...none };
     // The same refund under another event id must not release keys twice.
-    if (!(await claimEvent(tx, { shopDomain: event.shopDomain, topic, eventId: `refund:${refund.id}` }))) {
+    if (!(await claimWebhookEvent(db, { shopDomain: event.shopDomain, topic, eventId: `refund:${refund.id}` }))) {
       return { status: "duplicate" as const, ...none };
     }
     if (!shop || shop.uninstalledAt) return { status: "ignored" as const, ...none };
-    const [row] = await tx.$queryRaw<Array<{ id: number; name: string }>>`
-      SELECT "id", "name" FROM "order" WHERE "shop_id" = ${shop.id} AND "shopify_id" = ${refund.order_id} FOR UPDATE`;
+    const [row] = await db.query<{ id: number; name: string }>(sql`
+      SELECT "id", "name" FROM "order" WHERE "shop_id" = ${shop.id} AND "shopify_id" = ${refund.order_id}::bigint FOR UPDATE`);
     if (!row || refund.refund_line_items.length === 0) return { status: "recorded" as const, ...none };
 
     // Per line: refunded units x keys per unit are released: first from what is still owed, then
     // (policy permitting) from keys the customer never viewed. Keys the customer keeps stay needed.
     const refunded = refund.refund_line_items.map((item) => ({ line_item_id: String(item.line_item_id), quantity: item.quantity }));
-    const lines = await tx.$queryRaw<Array<{ id: number; release: number; owed: number }>>`
+    const lines = await db.query<{ id: number; release: number; owed: number }>(sql`
       SELECT ol."id", (sum(r.quantity) * ol."keys_per_unit")::int AS "release", ol."keys_needed" - ol."keys_assigned" AS "owed"
       FROM "order_line" ol
       JOIN jsonb_to_recordset(${JSON.stringify(refunded)}::jsonb) AS r(line_item_id bigint, quantity int)
         ON r.line_item_id = ol."line_item_id"
       WHERE ol."order_id" = ${row.id}
-      GROUP BY ol."id"`;
+      GROUP BY ol."id"`);
     if (lines.length === 0) return { status: "recorded" as const, ...none };
     const fromOwed = lines.map((l) => ({ id: l.id, n: Math.min(l.release, l.owed) }));
-    await tx.$executeRaw`
+    await db.query(sql`
       UPDATE "order_line" ol SET "keys_needed" = ol."keys_needed" - x.n
       FROM jsonb_to_recordset(${JSON.stringify(fromOwed)}::jsonb) AS x(id int, n int)
-      WHERE ol."id" = x.id AND x.n > 0`;
+      WHERE ol."id" = x.id AND x.n > 0`);
     let returned: Array<{ lineId: number | null; tagId: number | null; n: number }> = [];
     if (shop.cancelPolicy === "RETURN_UNVIEWED") {
       const limits = new Map(lines.map((l) => [l.id, l.release - Math.min(l.release, l.owed)] as [number, number]));
-      returned = await returnUnviewedKeys(tx, { shopId: shop.id, orderId: row.id, limitPerLine: limits });
+      returned = await returnUnviewedKeys(db, { shopId: shop.id, orderId: row.id, limitPerLine: limits });
     }
-    await tx.$executeRaw`
+    await db.query(sql`
       UPDATE "order" o SET "shortfall" = COALESCE((SELECT sum(ol."keys_needed" - ol."keys_assigned") FROM "order_line" ol WHERE ol."order_id" = o."id"), 0),
         "updated_at" = now()
-      WHERE o."id" = ${row.id}`;
+      WHERE o."id" = ${row.id}`);
     const keysReturned = returned.reduce((sum, r) => sum + r.n, 0);
     await recordAudit({
       tx,

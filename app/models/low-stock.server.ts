@@ -2,6 +2,7 @@
 // threshold, or runs out, the merchant gets one email per crossing (queued in the mail outbox) and a
 // banner in the admin, with a forecast of days left from the recent assignment rate.
 import prisma from "~/db.server";
+import { hotPool } from "~/sql.server";
 
 /** Days of history the assignment rate is averaged over. */
 export const FORECAST_WINDOW_DAYS = 14;
@@ -59,7 +60,7 @@ function stockQuery(lock: boolean) {
 export async function checkLowStock({ shopId, tagIds }: { shopId: number; tagIds: number[] }) {
   if (tagIds.length === 0) return [];
   // The common case, nothing crossed: one cheap read, no transaction.
-  const current = await prisma.$queryRawUnsafe<TagStock[]>(stockQuery(false), tagIds, shopId);
+  const current = (await hotPool().query(stockQuery(false), [tagIds, shopId])).rows as TagStock[];
   if (!current.some(needsChange)) return [];
 
   const alerts = await prisma.$transaction(async (tx) => {

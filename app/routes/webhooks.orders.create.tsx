@@ -1,0 +1,18 @@
+// orders/create: keys are assigned now, or once the order is paid (Settings > When to assign keys).
+import type { ActionFunctionArgs } from "@remix-run/node";
+import { receiveOrder } from "~/models/fulfilment.server";
+import { authenticate } from "~/shopify.server";
+import { eventIdOf, handleWebhook, rejectMalformedBody } from "~/webhooks.server";
+
+export async function action({ request }: ActionFunctionArgs) {
+  const webhook = await authenticate.webhook(request).catch(rejectMalformedBody);
+  return handleWebhook(() =>
+    receiveOrder({
+      shopDomain: webhook.shop,
+      topic: webhook.topic,
+      eventId: eventIdOf(webhook),
+      webhookId: webhook.webhookId,
+      payload: webhook.payload,
+    }),
+  );
+}

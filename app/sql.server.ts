@@ -1,0 +1,160 @@
+// Plain SQL for the hot paths (webhooks assigning keys), over node-postgres: a round trip here costs
+// a fraction of one through Prisma's client, and an order's whole transaction is a handful of them.
+// The same statements also run inside Prisma transactions (fillWaitingOrders inside an import), so
+// they are written once as `sql` fragments and executed by either.
+import type { Prisma } from "@prisma/client";
+import pg from "pg";
+
+export interface Sql {
+  readonly text: string;
+  readonly values: unknown[];
+}
+
+const RAW = Symbol("raw");
+interface Raw {
+  [RAW]: string;
+}
+
+/** Trusted SQL text spliced into a fragment (never user input). */
+export function raw(text: string): Raw {
+  return { [RAW]: text };
+}
+
+function isSql(value: unknown): value is Sql {
+  return typeof value === "object" && value !== null && "text" in value && "values" in value && !(RAW in value);
+}
+
+/**
+ * sql`SELECT ... WHERE id = ${id}`: values become $n parameters; nested fragments and raw() splice in.
+ * BigInts travel as text (node-postgres cannot serialise them); cast in SQL where the type matters.
+ */
+export function sql(strings: TemplateStringsArray, ...values: unknown[]): Sql {
+  let text = strings[0];
+  const params: unknown[] = [];
+  const add = (value: unknown) => {
+    params.push(typeof value === "bigint" ? value.toString() : value);
+    return `$${params.length}`;
+  };
+  values.forEach((value, i) => {
+    if (typeof value === "object" && value !== null && RAW in value) {
+      text += (value as Raw)[RAW];
+    } else if (isSql(value)) {
+      // Renumber the fragment's own parameters after ours.
+      const offset = params.length;
+      text += value.text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
+      params.push(...value.values);
+    } else {
+      text += add(value);
+    }
+    text += strings[i + 1];
+  });
+  return { text, values: params };
+}
+
+/** Runs statements: a pooled node-postgres client, or a Prisma interactive transaction. */
+export interface Db {
+  query<T>(statement: Sql): Promise<T[]>;
+}
+
+export function pgDb(client: pg.PoolClient | pg.Pool): Db {
+  return {
+    async query<T>(statement: Sql) {
+      const result = await client.query(statement.text, statement.values);
+      return result.rows as T[];
+    },
+  };
+}
+
+export function prismaDb(tx: Prisma.TransactionClient): Db {
+  return {
+    query<T>(statement: Sql) {
+      return tx.$queryRawUnsafe<T[]>(statement.text, ...statement.values);
+    },
+  };
+}
+
+declare global {
+  var __keyshelfHotPool: pg.Pool | undefined;
+}
+
+/** The pool behind webhooks; sized like Prisma's (DATABASE_POOL_SIZE). Sessions run in UTC. */
+export function hotPool(): pg.Pool {
+  if (globalThis.__keyshelfHotPool) return globalThis.__keyshelfHotPool;
+  const connectionString = process.env.DATABASE_URL;
+  if (!connectionString) throw new Error("DATABASE_URL is not set.");
+  const pool = new pg.Pool({
+    connectionString,
+    max: Number(process.env.DATABASE_POOL_SIZE ?? 10),
+    options: "-c TimeZone=UTC -c DateStyle=ISO,YMD",
+    idleTimeoutMillis: 10_000,
+    allowExitOnIdle: true,
+  });
+  // An idle client losing its server (restart, failover) must not crash the process.
+  pool.on("error", (error) => console.error("PostgreSQL pool client error:", error.message));
+  globalThis.__keyshelfHotPool = pool;
+  return pool;
+}
+
+export async function closeHotPool() {
+  const pool = globalThis.__keyshelfHotPool;
+  globalThis.__keyshelfHotPool = undefined;
+  await pool?.end();
+}
+
+const TRANSIENT_CODES = new Set(["40P01", "40001"]);
+
+/** A deadlock or serialisation failure: Postgres rolled the transaction back; running it again is safe. */
+export function isTransientError(error: unknown, depth = 0): boolean {
+  if (!error || typeof error !== "object" || depth > 4) return false;
+  const e = error as Record<string, unknown>;
+  // Prisma reports these as P2034, or as P2010 carrying Postgres' SQLSTATE in the adapter error.
+  if (e.code === "P2034") return true;
+  for (const field of ["code", "originalCode"]) {
+    if (typeof e[field] === "string" && TRANSIENT_CODES.has(e[field] as string)) return true;
+  }
+  if (typeof e.message === "string" && /deadlock detected|could not serialize access/i.test(e.message)) return true;
+  return ["cause", "meta", "driverAdapterError"].some((field) => isTransientError(e[field], depth + 1));
+}
+
+const backoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * attempt));
+
+/** One transaction on the hot pool, retried (whole) after a deadlock or serialisation failure. */
+export async function hotTransaction<T>(work: (db: Db) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const client = await hotPool().connect();
+    let broken: Error | undefined;
+    try {
+      await client.query("BEGIN");
+      const result = await work(pgDb(client));
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      try {
+        await client.query("ROLLBACK");
+      } catch (rollbackError) {
+        broken = rollbackError as Error;
+      }
+      if (attempt >= 5 || !isTransientError(error)) throw error;
+    } finally {
+      // A client whose connection failed is destroyed rather than handed to the next request.
+      client.release(broken);
+    }
+    await backoff(attempt);
+  }
+}
+
+/** One Prisma interactive transaction, retried the same way (for work that also uses Prisma models). */
+export async function prismaTransaction<T>(
+  prisma: { $transaction<R>(fn: (tx: Prisma.TransactionClient) => Promise<R>, options?: { maxWait?: number; timeout?: number }): Promise<R> },
+  work: (tx: Prisma.TransactionClient) => Promise<T>,
+  { timeout = 30_000 } = {},
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await prisma.$transaction(work, { maxWait: 20_000, timeout });
+    } catch (error) {
+      if (attempt >= 5 || !isTransientError(error)) throw error;
+    }
+    await backoff(attempt);
+  }
+}
