@@ -70,9 +70,52 @@ function statusFilter(status: KeyStatusValue | null) {
   return status ? Prisma.sql`AND kt."status" = ${status}::"KeyStatus"` : Prisma.empty;
 }
 
+interface RawKeyRow {
+  id: number;
+  value: string;
+  type: KeyType;
+  status: KeyStatus;
+  createdAt: string;
+  orderName: string | null;
+  orderShopifyId: string | null;
+  tags: { id: number; name: string }[] | null;
+}
+
+/**
+ * The page's keys with everything a row shows, as one JSON array, newest first. `pageIds` is SQL
+ * yielding at most a page of "key_id"s. Dates travel as UTC ISO strings (JSON has no timestamp).
+ */
+function pageRowsJson(shopId: number, pageIds: Prisma.Sql) {
+  return Prisma.sql`(
+    SELECT json_agg(r ORDER BY r."id" DESC) FROM (
+      SELECT k."id", k."value", k."type", k."status",
+             to_char(k."created_at", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "createdAt",
+             o."name" AS "orderName", o."shopify_id"::text AS "orderShopifyId",
+             (SELECT json_agg(json_build_object('id', t."id", 'name', t."name") ORDER BY t."kind", t."name")
+                FROM "key_tag" kt2 JOIN "tag" t ON t."id" = kt2."tag_id" WHERE kt2."key_id" = k."id") AS tags
+      FROM (${pageIds}) p
+      JOIN "license_key" k ON k."id" = p."key_id" AND k."shop_id" = ${shopId}
+      LEFT JOIN "order" o ON o."id" = k."order_id"
+    ) r
+  )`;
+}
+
+function toKeyRow(row: RawKeyRow): KeyRow {
+  return {
+    id: row.id,
+    value: row.value,
+    type: row.type,
+    status: row.status,
+    createdAt: new Date(row.createdAt),
+    order: row.orderShopifyId ? { name: row.orderName || `#${row.orderShopifyId}`, shopifyId: row.orderShopifyId } : null,
+    tags: row.tags ?? [],
+  };
+}
+
 /**
  * Newest keys first, keyset-paged on key id (stable while keys are added or removed elsewhere).
- * `after` pages to older keys, `before` back to newer ones.
+ * `after` pages to older keys, `before` back to newer ones. The tag's row and the page are read in
+ * parallel, one statement each: a page costs one round trip whatever the tag's size.
  */
 export async function listKeys({
   shopId,
@@ -91,7 +134,6 @@ export async function listKeys({
   before?: number | null;
   pageSize?: number;
 }): Promise<KeyPage & { tag: Awaited<ReturnType<typeof getTag>> }> {
-  const tag = await getTag({ shopId, tagId });
   const backwards = after === null && before !== null;
   const cursor = backwards
     ? Prisma.sql`AND kt."key_id" > ${before}`
@@ -100,80 +142,84 @@ export async function listKeys({
       : Prisma.empty;
   const direction = backwards ? Prisma.sql`ASC` : Prisma.sql`DESC`;
   const take = pageSize + 1;
+  const pattern = q ? containsPattern(q) : "";
 
-  let ids: number[];
-  let matches: number;
+  // A broad fragment (or none): the tag's index walked newest first, each key's value checked.
+  const walkedPage = () => {
+    const search = q ? Prisma.sql`AND k."value" ILIKE ${pattern}` : Prisma.empty;
+    const join = q ? Prisma.sql`JOIN "license_key" k ON k."id" = kt."key_id"` : Prisma.empty;
+    return prisma.$queryRaw<{ rows: RawKeyRow[] | null }[]>`
+      SELECT ${pageRowsJson(
+        shopId,
+        Prisma.sql`SELECT kt."key_id" FROM "key_tag" kt ${join}
+          WHERE kt."tag_id" = ${tagId} ${statusFilter(status)} ${cursor} ${search}
+          ORDER BY kt."key_id" ${direction} LIMIT ${take}`,
+      )} AS rows`;
+  };
+  const cappedCount = () => prisma.$queryRaw<{ count: number }[]>`
+    SELECT count(*)::int AS count FROM (
+      SELECT 1 FROM "key_tag" kt JOIN "license_key" k ON k."id" = kt."key_id"
+      WHERE kt."tag_id" = ${tagId} ${statusFilter(status)} AND k."value" ILIKE ${pattern}
+      LIMIT ${MATCH_COUNT_CAP + 1}) capped`;
+
+  // Every match in the shop through the trigram index, then those in this tag: a few milliseconds for
+  // a selective fragment. The CTE is planned for full retrieval, so the planner takes the trigram index
+  // (with a LIMIT over the join it would walk the tag instead, reading a million values); it is read
+  // lazily, so a fragment in thousands of keys stops at the cap and falls back to walking the tag.
+  const trigramPage = () => prisma.$queryRaw<{ shopMatches: number; matches: number; rows: RawKeyRow[] | null }[]>`
+    WITH shop_matches AS MATERIALIZED (
+      SELECT k."id" FROM "license_key" k WHERE k."value" ILIKE ${pattern} AND k."shop_id" = ${shopId}
+    ),
+    capped AS MATERIALIZED (SELECT "id" FROM shop_matches LIMIT ${TRIGRAM_MATCH_LIMIT + 1}),
+    tag_matches AS MATERIALIZED (
+      SELECT kt."key_id" FROM capped m
+      JOIN "key_tag" kt ON kt."tag_id" = ${tagId} AND kt."key_id" = m."id"
+      WHERE true ${statusFilter(status)}
+    )
+    SELECT (SELECT count(*)::int FROM capped) AS "shopMatches",
+           (SELECT count(*)::int FROM tag_matches) AS matches,
+           ${pageRowsJson(
+             shopId,
+             Prisma.sql`SELECT kt."key_id" FROM tag_matches kt WHERE true ${cursor} ORDER BY kt."key_id" ${direction} LIMIT ${take}`,
+           )} AS rows`;
+
+  const tagPromise = getTag({ shopId, tagId });
+  // The tag is checked before its keys are used, but fetched alongside them.
+  tagPromise.catch(() => {});
+  let rows: RawKeyRow[];
+  let matches: number | null = null;
   let matchesCapped = false;
-
-  if (!q) {
-    const rows = await prisma.$queryRaw<{ id: number }[]>`
-      SELECT kt."key_id" AS id FROM "key_tag" kt
-      WHERE kt."tag_id" = ${tag.id} ${statusFilter(status)} ${cursor}
-      ORDER BY kt."key_id" ${direction} LIMIT ${take}`;
-    ids = rows.map((row) => row.id);
-    matches = statusCount(tag, status);
-  } else {
-    const pattern = containsPattern(q);
-    const narrow = q.length >= TRIGRAM_MIN_LENGTH ? await searchByTrigram() : null;
-    if (narrow) {
-      ids = narrow.ids;
+  if (q.length >= TRIGRAM_MIN_LENGTH) {
+    const [narrow] = await trigramPage();
+    if (narrow.shopMatches <= TRIGRAM_MATCH_LIMIT) {
+      rows = narrow.rows ?? [];
       matches = narrow.matches;
     } else {
-      // Broad fragment: the tag's index walked newest first, each key's value checked.
-      const rows = await prisma.$queryRaw<{ id: number }[]>`
-        SELECT kt."key_id" AS id FROM "key_tag" kt JOIN "license_key" k ON k."id" = kt."key_id"
-        WHERE kt."tag_id" = ${tag.id} ${statusFilter(status)} ${cursor} AND k."value" ILIKE ${pattern}
-        ORDER BY kt."key_id" ${direction} LIMIT ${take}`;
-      ids = rows.map((row) => row.id);
-      const [{ count }] = await prisma.$queryRaw<{ count: number }[]>`
-        SELECT count(*)::int AS count FROM (
-          SELECT 1 FROM "key_tag" kt JOIN "license_key" k ON k."id" = kt."key_id"
-          WHERE kt."tag_id" = ${tag.id} ${statusFilter(status)} AND k."value" ILIKE ${pattern}
-          LIMIT ${MATCH_COUNT_CAP + 1}) capped`;
-      matchesCapped = count > MATCH_COUNT_CAP;
+      const [[page], [{ count }]] = await Promise.all([walkedPage(), cappedCount()]);
+      rows = page.rows ?? [];
       matches = Math.min(count, MATCH_COUNT_CAP);
+      matchesCapped = count > MATCH_COUNT_CAP;
     }
-
-    // Every match in the shop through the trigram index, then those in this tag: a few milliseconds for
-    // a selective fragment. The planner misjudges short patterns and would scan the table instead, so
-    // scans other than the trigram bitmap are switched off for this one transaction.
-    async function searchByTrigram() {
-      const [, [row]] = await prisma.$transaction([
-        prisma.$executeRaw`SET LOCAL enable_seqscan = off`,
-        prisma.$queryRaw<{ shopMatches: number; matches: number; ids: number[] | null }[]>`
-          WITH shop_matches AS MATERIALIZED (
-            SELECT k."id" FROM "license_key" k
-            WHERE k."value" ILIKE ${pattern} AND k."shop_id" = ${shopId}
-            LIMIT ${TRIGRAM_MATCH_LIMIT + 1}
-          ),
-          tag_matches AS MATERIALIZED (
-            SELECT kt."key_id" FROM shop_matches m
-            JOIN "key_tag" kt ON kt."tag_id" = ${tag.id} AND kt."key_id" = m."id"
-            WHERE true ${statusFilter(status)}
-          )
-          SELECT (SELECT count(*)::int FROM shop_matches) AS "shopMatches",
-                 (SELECT count(*)::int FROM tag_matches) AS matches,
-                 (SELECT array_agg(p."key_id") FROM (
-                    SELECT kt."key_id" FROM tag_matches kt WHERE true ${cursor}
-                    ORDER BY kt."key_id" ${direction} LIMIT ${take}) p) AS ids`,
-      ]);
-      if (row.shopMatches > TRIGRAM_MATCH_LIMIT) return null;
-      return { ids: row.ids ?? [], matches: row.matches };
-    }
+  } else if (q) {
+    const [[page], [{ count }]] = await Promise.all([walkedPage(), cappedCount()]);
+    rows = page.rows ?? [];
+    matches = Math.min(count, MATCH_COUNT_CAP);
+    matchesCapped = count > MATCH_COUNT_CAP;
+  } else {
+    const [page] = await walkedPage();
+    rows = page.rows ?? [];
   }
+  const tag = await tagPromise;
 
-  const hasMore = ids.length > pageSize;
-  ids = ids.slice(0, pageSize);
-  if (backwards) ids.reverse();
-  // array_agg above keeps the ORDER BY of its subquery, but sort anyway: the page is newest first.
-  ids.sort((a, b) => b - a);
-  const keys = await loadKeyRows(shopId, ids);
+  const hasMore = rows.length > pageSize;
+  // Rows come newest first; the extra row probing for more sits at the far end of the walk.
+  const keys = (backwards ? rows.slice(rows.length > pageSize ? 1 : 0) : rows.slice(0, pageSize)).map(toKeyRow);
   const first = keys[0]?.id ?? null;
   const last = keys[keys.length - 1]?.id ?? null;
   return {
     tag,
     keys,
-    matches,
+    matches: matches ?? statusCount(tag, status),
     matchesCapped,
     previousCursor: (backwards ? hasMore : after !== null) ? first : null,
     nextCursor: (backwards ? true : hasMore) ? last : null,
@@ -182,35 +228,9 @@ export async function listKeys({
 
 async function loadKeyRows(shopId: number, ids: number[]): Promise<KeyRow[]> {
   if (ids.length === 0) return [];
-  const rows = await prisma.$queryRaw<
-    {
-      id: number;
-      value: string;
-      type: KeyType;
-      status: KeyStatus;
-      createdAt: Date;
-      orderName: string | null;
-      orderShopifyId: string | null;
-      tags: { id: number; name: string }[] | null;
-    }[]
-  >`
-    SELECT k."id", k."value", k."type", k."status", k."created_at" AS "createdAt",
-           o."name" AS "orderName", o."shopify_id"::text AS "orderShopifyId",
-           (SELECT json_agg(json_build_object('id', t."id", 'name', t."name") ORDER BY t."kind", t."name")
-              FROM "key_tag" kt JOIN "tag" t ON t."id" = kt."tag_id" WHERE kt."key_id" = k."id") AS tags
-    FROM "license_key" k
-    LEFT JOIN "order" o ON o."id" = k."order_id"
-    WHERE k."id" = ANY(${ids}::int[]) AND k."shop_id" = ${shopId}
-    ORDER BY k."id" DESC`;
-  return rows.map((row) => ({
-    id: row.id,
-    value: row.value,
-    type: row.type,
-    status: row.status,
-    createdAt: row.createdAt,
-    order: row.orderShopifyId ? { name: row.orderName || `#${row.orderShopifyId}`, shopifyId: row.orderShopifyId } : null,
-    tags: row.tags ?? [],
-  }));
+  const [{ rows }] = await prisma.$queryRaw<{ rows: RawKeyRow[] | null }[]>`
+    SELECT ${pageRowsJson(shopId, Prisma.sql`SELECT unnest(${ids}::int[]) AS "key_id"`)} AS rows`;
+  return (rows ?? []).map(toKeyRow);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -118,7 +118,11 @@ export function containsPattern(fragment: string) {
   return `%${fragment.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
 }
 
-/** One page of the overview: every tag of the shop (system tags included), searched by name. */
+/**
+ * One page of the overview: every tag of the shop (system tags included), searched by name. One
+ * statement: the window count gives the total; only a page past the end (an edited URL, or tags
+ * deleted meanwhile) costs a second one, for the last page.
+ */
 export async function listTags({
   shopId,
   q = "",
@@ -133,32 +137,39 @@ export async function listTags({
   pageSize?: number;
 }) {
   const search = q ? Prisma.sql`AND t."name" ILIKE ${containsPattern(q)}` : Prisma.empty;
-  const [{ count }] = await prisma.$queryRaw<{ count: number }[]>`
-    SELECT count(*)::int AS count FROM "tag" t WHERE t."shop_id" = ${shopId} ${search}`;
-  const pageCount = Math.max(1, Math.ceil(count / pageSize));
-  const current = Math.min(Math.max(1, page), pageCount);
   // Products are counted for the page's tags only, after the limit.
-  const rows = await prisma.$queryRaw<Omit<TagRow, "total">[]>`
+  const read = (pageNumber: number) => prisma.$queryRaw<(Omit<TagRow, "total"> & { matching: number })[]>`
     WITH page AS (
       SELECT t."id", t."name", t."kind", t."pending_count", t."assigned_count", t."used_count",
-             t."retired_count", t."last_added_at", t."low_stock_threshold"
+             t."retired_count", t."last_added_at", t."low_stock_threshold", count(*) OVER () AS matching
       FROM "tag" t
       WHERE t."shop_id" = ${shopId} ${search}
       ORDER BY ${ORDER_BY[sort]}
-      LIMIT ${pageSize} OFFSET ${(current - 1) * pageSize}
+      LIMIT ${pageSize} OFFSET ${(pageNumber - 1) * pageSize}
     )
     SELECT t."id", t."name", t."kind",
            t."pending_count" AS pending, t."assigned_count" AS assigned, t."used_count" AS used,
            t."retired_count" AS retired, t."last_added_at" AS "lastAddedAt",
-           t."low_stock_threshold" AS "lowStockThreshold",
+           t."low_stock_threshold" AS "lowStockThreshold", t.matching::int AS matching,
            (SELECT count(*)::int FROM "product_link" pl WHERE pl."tag_id" = t."id") AS "linkedProducts"
     FROM page t
     ORDER BY ${ORDER_BY[sort]}`;
-  const tags: TagRow[] = rows.map((row) => ({
+
+  let current = Math.max(1, page);
+  let rows = await read(current);
+  let total = rows[0]?.matching ?? 0;
+  if (rows.length === 0 && current > 1) {
+    const [{ count }] = await prisma.$queryRaw<{ count: number }[]>`
+      SELECT count(*)::int AS count FROM "tag" t WHERE t."shop_id" = ${shopId} ${search}`;
+    total = count;
+    current = Math.max(1, Math.ceil(count / pageSize));
+    if (count > 0) rows = await read(current);
+  }
+  const tags: TagRow[] = rows.map(({ matching: _matching, ...row }) => ({
     ...row,
     total: row.pending + row.assigned + row.used + row.retired,
   }));
-  return { tags, total: count, page: current, pageCount, pageSize };
+  return { tags, total, page: current, pageCount: Math.max(1, Math.ceil(total / pageSize)), pageSize };
 }
 
 /**

@@ -1,0 +1,496 @@
+// The licence key library (issue 3) at scale: one shop of 1,000,000 keys in 1,000 tags among 10 shops.
+// Each figure is the app's own model code (what the route's loader or action calls), beside a raw-SQL
+// baseline doing the same job in the same run:
+//   overview loader            <= 50 ms p50   (counters kept by triggers; baseline: one hand-written query)
+//   a tag's first page         <= 50 ms p50   (1M-key tag; baseline: the keyset query by hand)
+//   search, 3-char fragments   <= 10 ms p50   (1M-key tag; baseline: the plain ILIKE join the planner
+//                                              runs unsteered)
+//   bulk move / delete 100k    <= 2 s
+//   delete a 1M-key tag        <= 10 s
+//   duplicate clean-up, 1M tag <= 5 s
+// Destructive figures run on fresh copies of a template database (CREATE DATABASE ... TEMPLATE).
+//
+//   npx tsx bench/library.ts            the full dataset (takes a few minutes to build)
+//   npx tsx bench/library.ts --quick    100,000 keys in 100 tags
+import { createHmac, randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { performance } from "node:perf_hooks";
+import pg from "pg";
+import { benchDatabase, printFigures, quick, stats, timeRuns, writeResults, type Figure, type Stats } from "./lib/harness";
+
+const SIZE = quick
+  ? { keys: 100_000, tags: 100, otherShopKeys: 5_000, bulk: 10_000, orders: 1_000 }
+  : { keys: 1_000_000, tags: 1_000, otherShopKeys: 50_000, bulk: 100_000, orders: 10_000 };
+const SHOPS = 10;
+const BIG_SHOP = "bench-library.myshopify.com";
+const ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+const READ_RUNS = quick ? 15 : 25;
+const DESTRUCTIVE_RUNS = 3;
+
+const log = (message: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
+
+/** SQL for a key "XXXXX-XXXXX-XXXXX-XXXXX" drawn from the bytes of `bytes` (32 bytes of md5s). */
+function keyExpression(bytes: string) {
+  const chars = Array.from({ length: 20 }, (_, i) => `substr('${ALPHABET}', (get_byte(${bytes}, ${i}) & 31) + 1, 1)`);
+  const groups = [0, 1, 2, 3].map((g) => chars.slice(g * 5, g * 5 + 5).join(" || "));
+  return groups.join(" || '-' || ");
+}
+
+/** Tag names obey the a-z rule: "taga", "tagb", ... "tagaa"... */
+function letters(n: number) {
+  let name = "";
+  do {
+    name = String.fromCharCode(97 + (n % 26)) + name;
+    n = Math.floor(n / 26) - 1;
+  } while (n >= 0);
+  return name;
+}
+
+interface Dataset {
+  shopId: number;
+  main: number;
+  bulkA: number;
+  bulkB: number;
+  target: number;
+}
+
+async function buildDataset(client: pg.Client): Promise<Dataset> {
+  const q = (sql: string, params: unknown[] = []) => client.query(sql, params);
+  await q("SET maintenance_work_mem = '512MB'");
+  await q("SET synchronous_commit = off");
+
+  log(`shops and ${SIZE.tags} tags`);
+  const shops = await q(
+    `INSERT INTO "shop" ("domain", "name", "updated_at", "iana_timezone")
+     SELECT CASE WHEN g = 1 THEN $1 ELSE 'bench-other-' || g || '.myshopify.com' END, 'Shop ' || g, now(), 'America/New_York'
+     FROM generate_series(1, ${SHOPS}) g RETURNING "id", "domain"`,
+    [BIG_SHOP],
+  );
+  const shopId = shops.rows.find((row) => row.domain === BIG_SHOP).id as number;
+  await q(`INSERT INTO "tag" ("shop_id", "name", "kind", "updated_at")
+           SELECT s."id", t.name, t.kind::"TagKind", now() FROM "shop" s
+           CROSS JOIN (VALUES ('Auto-generated', 'AUTO_GENERATED'), ('No tag', 'UNTAGGED')) AS t(name, kind)`);
+  const special = ["main", "bulka", "bulkb", "movetarget"];
+  const buckets = Array.from({ length: SIZE.tags - 2 - special.length }, (_, i) => `tag${letters(i)}`);
+  await q(
+    `INSERT INTO "tag" ("shop_id", "name", "updated_at", "low_stock_threshold")
+     SELECT $1, name, now(), CASE WHEN n % 7 = 0 THEN 2000 END FROM unnest($2::text[]) WITH ORDINALITY AS u(name, n)`,
+    [shopId, [...special, ...buckets]],
+  );
+  const tagIds = new Map<string, number>(
+    (await q(`SELECT "id", "name" FROM "tag" WHERE "shop_id" = $1`, [shopId])).rows.map((row) => [row.name, row.id]),
+  );
+  const bucketIds = buckets.map((name) => tagIds.get(name)!);
+
+  log(`${SIZE.orders} orders`);
+  await q(
+    `INSERT INTO "order" ("shop_id", "shopify_id", "name", "updated_at", "carries_keys")
+     SELECT $1, 820982911946154000 + g, '#' || (1000 + g), now(), true FROM generate_series(1, ${SIZE.orders}) g`,
+    [shopId],
+  );
+  const [{ first_order: firstOrder }] = (await q(`SELECT min("id") AS first_order FROM "order" WHERE "shop_id" = $1`, [shopId])).rows;
+
+  // The trigram index is built once after loading: maintaining it row by row would triple the load.
+  await q(`DROP INDEX "license_key_value_trgm_idx"`);
+
+  log(`${SIZE.keys.toLocaleString()} keys of the big shop`);
+  // 1% of keys repeat the previous key's value while pending (the clean-up removes them), 1% while
+  // assigned (kept). Every 20th key is assigned to an order, every 100th used.
+  await q(
+    `INSERT INTO "license_key" ("shop_id", "value", "status", "created_at", "assigned_at", "order_id")
+     SELECT $1, ${keyExpression("b")},
+            (CASE WHEN g % 100 = 0 THEN 'USED' WHEN g % 20 = 0 THEN 'ASSIGNED' ELSE 'PENDING' END)::"KeyStatus",
+            timestamp '2026-01-01' + make_interval(secs => g * 10),
+            CASE WHEN g % 20 = 0 THEN timestamp '2026-06-01' END,
+            CASE WHEN g % 20 = 0 THEN $2::int + (g % ${SIZE.orders}) END
+     FROM (
+       SELECT g, decode(md5('k' || src), 'hex') || decode(md5('v' || src), 'hex') AS b
+       FROM (SELECT g, CASE WHEN g > 1 AND g % 100 IN (1, 40) THEN g - 1 ELSE g END AS src
+             FROM generate_series(1, ${SIZE.keys}) g) s
+     ) k
+     ORDER BY g`,
+    [shopId, firstOrder],
+  );
+
+  log(`${(SIZE.otherShopKeys * (SHOPS - 1)).toLocaleString()} keys of ${SHOPS - 1} other shops`);
+  await q(
+    `INSERT INTO "license_key" ("shop_id", "value", "created_at")
+     SELECT s."id", ${keyExpression("decode(md5('o' || s.id || '-' || g), 'hex') || decode(md5('p' || s.id || '-' || g), 'hex')")}, now()
+     FROM "shop" s CROSS JOIN generate_series(1, ${SIZE.otherShopKeys}) g WHERE s."id" <> $1`,
+    [shopId],
+  );
+
+  log("tag memberships: every key in main and in one of the other tags; two bulk tags of " + SIZE.bulk.toLocaleString());
+  const [{ first_key: firstKey }] = (await q(`SELECT min("id") AS first_key FROM "license_key" WHERE "shop_id" = $1`, [shopId])).rows;
+  await q(
+    `INSERT INTO "key_tag" ("tag_id", "key_id", "shop_id", "status")
+     SELECT $2, "id", "shop_id", "status" FROM "license_key" WHERE "shop_id" = $1`,
+    [shopId, tagIds.get("main")],
+  );
+  await q(
+    `INSERT INTO "key_tag" ("tag_id", "key_id", "shop_id", "status")
+     SELECT ($2::int[])[1 + "id" % array_length($2::int[], 1)], "id", "shop_id", "status" FROM "license_key" WHERE "shop_id" = $1`,
+    [shopId, bucketIds],
+  );
+  for (const [name, offset] of [["bulka", 0], ["bulkb", SIZE.bulk]] as const) {
+    await q(
+      `INSERT INTO "key_tag" ("tag_id", "key_id", "shop_id", "status")
+       SELECT $2, "id", "shop_id", "status" FROM "license_key"
+       WHERE "shop_id" = $1 AND "id" >= $3::int + $4::int AND "id" < $3::int + $4::int + $5::int`,
+      [shopId, tagIds.get(name), firstKey, offset, SIZE.bulk],
+    );
+  }
+  await q(
+    `INSERT INTO "key_tag" ("tag_id", "key_id", "shop_id", "status")
+     SELECT t."id", k."id", k."shop_id", k."status" FROM "license_key" k
+     JOIN "tag" t ON t."shop_id" = k."shop_id" AND t."kind" = 'UNTAGGED' WHERE k."shop_id" <> $1`,
+    [shopId],
+  );
+
+  log("trigram index, vacuum, analyze");
+  await q(`CREATE INDEX "license_key_value_trgm_idx" ON "license_key" USING gin ("value" gin_trgm_ops)`);
+  await q("VACUUM ANALYZE");
+  await q("CHECKPOINT");
+  return {
+    shopId,
+    main: tagIds.get("main")!,
+    bulkA: tagIds.get("bulka")!,
+    bulkB: tagIds.get("bulkb")!,
+    target: tagIds.get("movetarget")!,
+  };
+}
+
+/** Fragments of keys in the big tag, of the given length, spread over the tag. */
+async function fragments(client: pg.Client, tagId: number, length: number, count: number) {
+  const rows = await client.query(
+    `SELECT k."value" FROM "key_tag" kt JOIN "license_key" k ON k."id" = kt."key_id"
+     WHERE kt."tag_id" = $1 AND kt."key_id" % 9973 = 17 LIMIT $2`,
+    [tagId, count],
+  );
+  return rows.rows.map((row, i) => {
+    const value = String(row.value).replace(/-/g, "");
+    const start = (i * 3) % (value.length - length);
+    const fragment = value.slice(start, start + length);
+    return i % 2 ? fragment.toLowerCase() : fragment;
+  });
+}
+
+async function timeEach<T>(items: T[], fn: (item: T) => Promise<unknown>, runs: number): Promise<Stats> {
+  await fn(items[0]);
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    await fn(items[i % items.length]);
+    samples.push(performance.now() - start);
+  }
+  return stats(samples);
+}
+
+function figure(name: string, value: Stats, baselineName: string, baseline: Stats, target?: number): Figure {
+  return {
+    name,
+    unit: "ms",
+    value,
+    baseline: { name: baselineName, value: baseline },
+    ratio: value.median / baseline.median,
+    target: target === undefined ? undefined : `<= ${target} ms`,
+    pass: target === undefined ? undefined : value.median <= target,
+  };
+}
+
+function likePattern(fragment: string) {
+  return `%${fragment.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+const base64url = (input: string) => Buffer.from(input).toString("base64url");
+function sessionToken(shop: string, apiKey: string, secret: string) {
+  const now = Math.floor(Date.now() / 1000);
+  const head = base64url(JSON.stringify({ alg: "HS256", typ: "JWT" }));
+  const body = base64url(
+    JSON.stringify({
+      iss: `https://${shop}/admin`,
+      dest: `https://${shop}`,
+      aud: apiKey,
+      sub: "1",
+      exp: now + 3600,
+      nbf: now - 5,
+      iat: now,
+      jti: randomUUID(),
+      sid: randomUUID(),
+    }),
+  );
+  const signature = createHmac("sha256", secret).update(`${head}.${body}`).digest("base64url");
+  return `${head}.${body}.${signature}`;
+}
+
+async function main() {
+  const started = performance.now();
+  const { url: templateUrl, server } = await benchDatabase("library");
+  const runDbName = "bench_library_run";
+  const templateName = new URL(templateUrl).pathname.slice(1);
+  const runUrl = server.url(runDbName);
+  const adminUrl = server.url("postgres");
+  const figures: Figure[] = [];
+  const notes: Record<string, unknown> = { size: SIZE, shops: SHOPS };
+
+  try {
+    const builder = new pg.Client({ connectionString: templateUrl });
+    await builder.connect();
+    const buildStart = performance.now();
+    const data = await buildDataset(builder);
+    const size = await builder.query(`SELECT pg_size_pretty(pg_database_size(current_database())) AS size`);
+    notes.datasetBuildSeconds = Math.round((performance.now() - buildStart) / 100) / 10;
+    notes.databaseSize = size.rows[0].size;
+    log(`dataset ready in ${notes.datasetBuildSeconds} s (${notes.databaseSize})`);
+    await builder.end();
+
+    // The app connects to the run database, a copy of the template made afresh before destructive runs.
+    process.env.DATABASE_URL = runUrl;
+    process.env.DATABASE_POOL_SIZE = "4";
+    process.env.SHOPIFY_API_KEY ??= "bench-api-key";
+    process.env.SHOPIFY_API_SECRET ??= "bench-api-secret";
+    process.env.SHOPIFY_APP_URL ??= "https://keyshelf.bench";
+    process.env.SHOPIFY_LOG_LEVEL ??= "error";
+    // The build starts background job workers on import; a benchmark times requests only.
+    process.env.KEYSHELF_DISABLE_WORKERS = "1";
+    let raw: pg.Pool | undefined;
+    const prisma = (await import("../app/db.server")).default;
+
+    async function freshRunDatabase() {
+      await prisma.$disconnect();
+      await raw?.end();
+      const admin = new pg.Client({ connectionString: adminUrl });
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS ${runDbName} WITH (FORCE)`);
+      await admin.query(`CREATE DATABASE ${runDbName} TEMPLATE ${templateName} STRATEGY FILE_COPY`);
+      await admin.end();
+      raw = new pg.Pool({ connectionString: runUrl, max: 2 });
+      raw.on("error", () => {});
+      // Warm the caches the way a running app has them warm.
+      await raw.query(`SELECT count(*) FROM "key_tag" WHERE "tag_id" = $1`, [data.main]);
+      await raw.query(`SELECT count(*) FROM "license_key" WHERE "shop_id" = $1`, [data.shopId]);
+      return raw;
+    }
+
+    const { listTags, getLibrarySummary, deleteTag, cleanUpDuplicates, previewTagDelete, previewDuplicateCleanup } =
+      await import("../app/models/tags.server");
+    const { listKeys, moveKeys, deleteKeys } = await import("../app/models/keys.server");
+    const actor = "Bench";
+    const shopId = data.shopId;
+
+    let db = await freshRunDatabase();
+
+    // ---- overview ---------------------------------------------------------------------------
+    log("overview");
+    const overview = await timeRuns(
+      () => Promise.all([listTags({ shopId, sort: "remaining asc" }), getLibrarySummary({ shopId })]),
+      { runs: READ_RUNS, warmup: 3 },
+    );
+    const overviewBaseline = await timeRuns(
+      () =>
+        db.query(
+          `SELECT t.*, (SELECT count(*) FROM "product_link" pl WHERE pl."tag_id" = t."id") AS products,
+                  (SELECT "pending" FROM "shop_key_count" WHERE "shop_id" = $1) AS remaining
+           FROM "tag" t WHERE t."shop_id" = $1 ORDER BY t."pending_count", t."name" LIMIT 50`,
+          [shopId],
+        ),
+      { runs: READ_RUNS, warmup: 3 },
+    );
+    figures.push(figure(`overview loader data, ${SIZE.tags} tags`, overview, "one SQL query on the counters", overviewBaseline, 50));
+    const aggregate = await timeRuns(
+      () =>
+        db.query(
+          `SELECT kt."tag_id", count(*) FILTER (WHERE kt."status" = 'PENDING') AS pending, count(*) AS total
+           FROM "key_tag" kt WHERE kt."shop_id" = $1 GROUP BY kt."tag_id" ORDER BY pending LIMIT 50`,
+          [shopId],
+        ),
+      { runs: 3, warmup: 1 },
+    );
+    figures.push(figure("  (for scale) counting keys per tag instead", aggregate, "one SQL query on the counters", overviewBaseline));
+
+    // The real Remix loader, authentication included, when a build exists.
+    const buildFile = path.resolve("build/index.js");
+    if (existsSync(buildFile)) {
+      const { createRequestHandler } = await import("@remix-run/node");
+      const build = await import(pathToFileURL(buildFile).href);
+      const handler = createRequestHandler(build, "production");
+      await prisma.session.upsert({
+        where: { id: `offline_${BIG_SHOP}` },
+        create: { id: `offline_${BIG_SHOP}`, shop: BIG_SHOP, state: "", isOnline: false, scope: "read_orders,read_products,read_customers", accessToken: "bench" },
+        update: {},
+      });
+      const token = sessionToken(BIG_SHOP, process.env.SHOPIFY_API_KEY!, process.env.SHOPIFY_API_SECRET!);
+      const request = () =>
+        handler(
+          new Request(`https://keyshelf.bench/app?sort=remaining+asc&_data=routes%2Fapp._index`, {
+            headers: { Authorization: `Bearer ${token}`, "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0 Safari/537.36" },
+          }),
+        ).then(async (response) => {
+          if (response.status !== 200) throw new Error(`overview answered ${response.status}: ${await response.text()}`);
+          return response.text();
+        });
+      const full = await timeRuns(request, { runs: READ_RUNS, warmup: 3 });
+      figures.push(figure("overview through the Remix handler (auth + JSON)", full, "one SQL query on the counters", overviewBaseline, 50));
+    } else {
+      log("no build/: run `npx remix build` to include the overview through the Remix handler");
+    }
+
+    // ---- a tag's key list -------------------------------------------------------------------
+    log("a 1M-key tag's first page and search");
+    const firstPage = await timeRuns(() => listKeys({ shopId, tagId: data.main }), { runs: READ_RUNS, warmup: 3 });
+    const firstPageBaseline = await timeRuns(
+      () =>
+        db.query(
+          `SELECT k.*, o."name" FROM (SELECT "key_id" FROM "key_tag" WHERE "tag_id" = $1 ORDER BY "key_id" DESC LIMIT 51) p
+           JOIN "license_key" k ON k."id" = p."key_id" LEFT JOIN "order" o ON o."id" = k."order_id" ORDER BY k."id" DESC`,
+          [data.main],
+        ),
+      { runs: READ_RUNS, warmup: 3 },
+    );
+    figures.push(figure(`first page of a ${SIZE.keys.toLocaleString()}-key tag`, firstPage, "keyset query by hand", firstPageBaseline, 50));
+
+    const threeChar = await fragments(db, data.main, 3, 40);
+    const sixChar = await fragments(db, data.main, 6, 40);
+    const naiveSearch = (fragment: string) =>
+      Promise.all([
+        db.query(
+          `SELECT k."id", k."value" FROM "key_tag" kt JOIN "license_key" k ON k."id" = kt."key_id"
+           WHERE kt."tag_id" = $1 AND k."value" ILIKE $2 ORDER BY kt."key_id" DESC LIMIT 51`,
+          [data.main, likePattern(fragment)],
+        ),
+        db.query(
+          `SELECT count(*) FROM "key_tag" kt JOIN "license_key" k ON k."id" = kt."key_id" WHERE kt."tag_id" = $1 AND k."value" ILIKE $2`,
+          [data.main, likePattern(fragment)],
+        ),
+      ]);
+    const search3 = await timeEach(threeChar, (q) => listKeys({ shopId, tagId: data.main, q }), READ_RUNS);
+    const search3Baseline = await timeEach(threeChar, naiveSearch, Math.min(READ_RUNS, 7));
+    figures.push(figure("search, 3-character fragments", search3, "plain ILIKE join + count", search3Baseline, 10));
+    const search6 = await timeEach(sixChar, (q) => listKeys({ shopId, tagId: data.main, q }), READ_RUNS);
+    const search6Baseline = await timeEach(sixChar, naiveSearch, Math.min(READ_RUNS, 7));
+    figures.push(figure("search, 6-character fragments", search6, "plain ILIKE join + count", search6Baseline, 10));
+    const matches = await listKeys({ shopId, tagId: data.main, q: threeChar[0] });
+    notes.threeCharFragmentMatches = matches.matches;
+
+    // ---- bulk move (back and forth on the same copy) -----------------------------------------
+    log(`bulk move of ${SIZE.bulk.toLocaleString()} keys`);
+    const moveSamples: number[] = [];
+    for (let i = 0; i < DESTRUCTIVE_RUNS * 2; i++) {
+      const [from, to] = i % 2 ? [data.target, data.bulkA] : [data.bulkA, data.target];
+      const start = performance.now();
+      const result = await moveKeys({ shopId, tagId: from, selection: { scope: "all", q: "", status: null }, destinationTagId: to, actor });
+      moveSamples.push(performance.now() - start);
+      if (result.moved !== SIZE.bulk) throw new Error(`moved ${result.moved}`);
+    }
+    const moveBaselineSamples: number[] = [];
+    for (let i = 0; i < DESTRUCTIVE_RUNS * 2; i++) {
+      const [from, to] = i % 2 ? [data.target, data.bulkA] : [data.bulkA, data.target];
+      const client = await db.connect();
+      const start = performance.now();
+      await client.query("BEGIN");
+      await client.query(
+        `INSERT INTO "key_tag" ("tag_id", "key_id", "shop_id", "status")
+         SELECT $2, "key_id", "shop_id", "status" FROM "key_tag" WHERE "tag_id" = $1 ON CONFLICT DO NOTHING`,
+        [from, to],
+      );
+      await client.query(`DELETE FROM "key_tag" WHERE "tag_id" = $1`, [from]);
+      await client.query("COMMIT");
+      moveBaselineSamples.push(performance.now() - start);
+      client.release();
+    }
+    figures.push(figure(`bulk move, ${SIZE.bulk.toLocaleString()} keys ("all matching")`, stats(moveSamples), "INSERT ... SELECT + DELETE", stats(moveBaselineSamples), 2000));
+
+    // ---- bulk delete: the app deletes bulka, the baseline bulkb, on each fresh copy ------------
+    log(`bulk delete of ${SIZE.bulk.toLocaleString()} keys`);
+    const deleteSamples: number[] = [];
+    const deleteBaselineSamples: number[] = [];
+    for (let i = 0; i < DESTRUCTIVE_RUNS; i++) {
+      db = await freshRunDatabase();
+      let start = performance.now();
+      const result = await deleteKeys({ shopId, tagId: data.bulkA, selection: { scope: "all", q: "", status: null }, actor });
+      deleteSamples.push(performance.now() - start);
+      if (result.deleted !== SIZE.bulk) throw new Error(`deleted ${result.deleted}`);
+      start = performance.now();
+      await db.query(
+        `DELETE FROM "license_key" WHERE "shop_id" = $1 AND "id" IN (SELECT "key_id" FROM "key_tag" WHERE "tag_id" = $2)`,
+        [shopId, data.bulkB],
+      );
+      deleteBaselineSamples.push(performance.now() - start);
+    }
+    figures.push(figure(`bulk delete, ${SIZE.bulk.toLocaleString()} keys (each in 3 tags)`, stats(deleteSamples), "DELETE ... WHERE id IN (tag)", stats(deleteBaselineSamples), 2000));
+
+    // ---- duplicate clean-up of the 1M-key tag ---------------------------------------------------
+    log("duplicate clean-up of the big tag");
+    const dedupeSamples: number[] = [];
+    const dedupeBaselineSamples: number[] = [];
+    const previewDedupeSamples: number[] = [];
+    for (let i = 0; i < DESTRUCTIVE_RUNS; i++) {
+      db = await freshRunDatabase();
+      let start = performance.now();
+      const preview = await previewDuplicateCleanup({ shopId, tagId: data.main });
+      previewDedupeSamples.push(performance.now() - start);
+      start = performance.now();
+      const result = await cleanUpDuplicates({ shopId, tagId: data.main, actor });
+      dedupeSamples.push(performance.now() - start);
+      notes.duplicateCleanup = { ...result, tag: undefined, preview: { ...preview, tag: undefined } };
+      db = await freshRunDatabase();
+      start = performance.now();
+      await db.query(
+        `DELETE FROM "license_key" k USING (
+           SELECT k."id", row_number() OVER (PARTITION BY k."value" ORDER BY k."created_at", k."id") AS rn, k."status"
+           FROM "key_tag" kt JOIN "license_key" k ON k."id" = kt."key_id" WHERE kt."tag_id" = $1
+         ) d WHERE k."id" = d."id" AND d.rn > 1 AND d."status" = 'PENDING'`,
+        [data.main],
+      );
+      dedupeBaselineSamples.push(performance.now() - start);
+    }
+    figures.push(figure(`duplicate clean-up, ${SIZE.keys.toLocaleString()}-key tag`, stats(dedupeSamples), "one DELETE with row_number()", stats(dedupeBaselineSamples), 5000));
+    figures.push(figure("  its preview (confirmation dialog)", stats(previewDedupeSamples), "one DELETE with row_number()", stats(dedupeBaselineSamples)));
+
+    // ---- deleting the 1M-key tag ------------------------------------------------------------------
+    log("deleting the big tag");
+    const tagDeleteSamples: number[] = [];
+    const tagDeleteBaselineSamples: number[] = [];
+    const previewTagSamples: number[] = [];
+    for (let i = 0; i < DESTRUCTIVE_RUNS; i++) {
+      db = await freshRunDatabase();
+      let start = performance.now();
+      await previewTagDelete({ shopId, tagId: data.main });
+      previewTagSamples.push(performance.now() - start);
+      start = performance.now();
+      const result = await deleteTag({ shopId, tagId: data.main, actor });
+      tagDeleteSamples.push(performance.now() - start);
+      if (result.keys !== SIZE.keys) throw new Error(`deleted ${result.keys}`);
+      db = await freshRunDatabase();
+      const client = await db.connect();
+      start = performance.now();
+      await client.query("BEGIN");
+      await client.query(
+        `DELETE FROM "license_key" WHERE "shop_id" = $1 AND "id" IN (SELECT "key_id" FROM "key_tag" WHERE "tag_id" = $2)`,
+        [shopId, data.main],
+      );
+      await client.query(`DELETE FROM "tag" WHERE "id" = $1`, [data.main]);
+      await client.query("COMMIT");
+      tagDeleteBaselineSamples.push(performance.now() - start);
+      client.release();
+    }
+    figures.push(figure(`delete a ${SIZE.keys.toLocaleString()}-key tag with its keys`, stats(tagDeleteSamples), "DELETE keys + tag by hand", stats(tagDeleteBaselineSamples), 10_000));
+    figures.push(figure("  its preview (confirmation dialog)", stats(previewTagSamples), "DELETE keys + tag by hand", stats(tagDeleteBaselineSamples)));
+
+    await prisma.$disconnect();
+    await raw?.end();
+    notes.totalSeconds = Math.round((performance.now() - started) / 1000);
+    printFigures(`Licence key library: one shop of ${SIZE.keys.toLocaleString()} keys in ${SIZE.tags} tags among ${SHOPS} shops`, figures);
+    console.log(notes);
+    writeResults("library", figures, notes);
+  } finally {
+    await server.stop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
