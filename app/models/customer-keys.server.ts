@@ -39,9 +39,12 @@ const orderSelect = {
 type FoundOrder = Prisma.OrderGetPayload<{ select: typeof orderSelect }>;
 
 async function findOrder({ shop, orderId }: { shop: string; orderId: bigint }): Promise<FoundOrder | null> {
-  // An uninstalled shop's orders are not served: the merchant no longer runs the app there.
-  return prisma.order.findFirst({
-    where: { shopifyId: orderId, shop: { domain: shop, uninstalledAt: null } },
+  // Two unique lookups (shop by domain, then the (shop, order id) key) rather than one join, so the
+  // plan never depends on statistics. An uninstalled shop's orders are not served.
+  const shopRow = await prisma.shop.findUnique({ where: { domain: shop }, select: { id: true, uninstalledAt: true } });
+  if (!shopRow || shopRow.uninstalledAt) return null;
+  return prisma.order.findUnique({
+    where: { shopId_shopifyId: { shopId: shopRow.id, shopifyId: orderId } },
     select: orderSelect,
   });
 }
