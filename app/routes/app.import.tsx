@@ -1,0 +1,234 @@
+// Adding licence keys: paste or upload, pick the destination, preview, import.
+// The upload streams from the request body through the parser into COPY (see key-import.server.ts);
+// the preview lives at ?batch=<id> so a refresh keeps it.
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction, UploadHandler } from "@remix-run/node";
+import { json, unstable_parseMultipartFormData } from "@remix-run/node";
+import { useLoaderData } from "@remix-run/react";
+import { z } from "zod";
+import { requireAdmin } from "~/admin.server";
+import { KeyImportPage } from "~/components/KeyImportPage";
+import { isAcceptedKeyFileName, keyFileFormat, MAX_KEY_LENGTH } from "~/lib/key-import";
+import { LibraryError } from "~/lib/library";
+import { UNTAGGED_TAG } from "~/lib/tags";
+import {
+  checkDestination,
+  commitKeyImport,
+  discardKeyImport,
+  getKeyImportPreview,
+  IMPORT_MAX_BYTES,
+  IMPORT_MAX_TAGS,
+  stageKeyImport,
+  tooLargeMessage,
+  type StageResult,
+} from "~/models/key-import.server";
+import { listTagOptions } from "~/models/tags.server";
+
+export const meta: MetaFunction = () => [{ title: "Add licence keys · Keyshelf" }];
+
+const idSchema = z.coerce.number().int().positive().max(2_147_483_647);
+const commitSchema = z.object({
+  batchId: idSchema,
+  duplicates: z.enum(["skip", "keep"], { errorMap: () => ({ message: "Choose whether to skip or keep duplicates." }) }),
+});
+// Multipart framing around the file: boundaries, headers and the small fields.
+const MULTIPART_SLACK_BYTES = 64 * 1024;
+const MAX_FIELD_BYTES = 4 * 1024;
+
+export interface ImportActionResult {
+  intent: string;
+  ok: boolean;
+  batchId?: number;
+  imported?: number;
+  skipped?: number;
+  tags?: Array<{ id: number; name: string }>;
+  ordersFilled?: number;
+  /** Messages by field: "file" (bad lines, size), "tags", "form". */
+  errors?: Record<string, string[]>;
+  /** More lines may be wrong than the ones listed. */
+  truncated?: boolean;
+}
+
+function answer(result: ImportActionResult, status = 200) {
+  return json(result, { status });
+}
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const { shop } = await requireAdmin(request);
+  const url = new URL(request.url);
+  const options = await listTagOptions({ shopId: shop.id });
+  const tagNames = options.filter((option) => option.kind === "USER").map((option) => option.name);
+  // From a tag's page: that tag is the destination. "No tag" means none.
+  const fromTag = url.searchParams.get("tag");
+  const initialTags = fromTag && tagNames.includes(fromTag) ? [fromTag] : [];
+  let preview = null;
+  const batch = url.searchParams.get("batch");
+  if (batch !== null) {
+    const parsed = idSchema.safeParse(batch);
+    if (!parsed.success) throw new Response("Not found", { status: 404 });
+    preview = await getKeyImportPreview({ shopId: shop.id, batchId: parsed.data }).catch((error: unknown) => {
+      if (error instanceof LibraryError && error.status === 404) throw new Response(error.message, { status: 404 });
+      throw error;
+    });
+  }
+  const tagIds = Object.fromEntries(options.map((option) => [option.name, option.id]));
+  return json({
+    tagNames,
+    tagIds,
+    initialTags,
+    preview,
+    limits: { maxBytes: IMPORT_MAX_BYTES, maxTags: IMPORT_MAX_TAGS, maxKeyLength: MAX_KEY_LENGTH },
+    untaggedName: UNTAGGED_TAG,
+  });
+}
+
+export type KeyImportLoaderData = ReturnType<typeof useLoaderData<typeof loader>>;
+
+async function readField(data: AsyncIterable<Uint8Array>) {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of data) {
+    size += chunk.length;
+    if (size > MAX_FIELD_BYTES) throw new LibraryError("A form field is too long.", 400);
+    parts.push(chunk);
+  }
+  return Buffer.concat(parts).toString("utf8");
+}
+
+async function drain(data: AsyncIterable<Uint8Array>, limit: number) {
+  let size = 0;
+  for await (const chunk of data) {
+    size += chunk.length;
+    if (size > limit) break;
+  }
+}
+
+interface ReadForm {
+  fields: Map<string, string[]>;
+  /** What became of the file part (only read when the intent is "upload"). */
+  upload: StageResult | ImportActionResult | null;
+}
+
+/**
+ * The form, with the file part (if any) staged as it streams: fields come first (intent, source,
+ * tags), then the file. Other forms are small and read whole.
+ */
+async function readForm(request: Request, shopId: number): Promise<ReadForm | Response> {
+  const fields = new Map<string, string[]>();
+  if (!(request.headers.get("Content-Type") ?? "").startsWith("multipart/form-data")) {
+    const form = await request.formData();
+    for (const [name, value] of form) fields.set(name, [...(fields.get(name) ?? []), String(value)]);
+    return { fields, upload: null };
+  }
+  const declared = Number(request.headers.get("Content-Length") ?? NaN);
+  if (declared > IMPORT_MAX_BYTES + MULTIPART_SLACK_BYTES) {
+    return answer({ intent: "upload", ok: false, errors: { file: [tooLargeMessage()] } }, 413);
+  }
+  let upload: ReadForm["upload"] = null;
+  const handler: UploadHandler = async ({ name, filename, contentType, data }) => {
+    if (filename === undefined) {
+      const value = await readField(data);
+      fields.set(name, [...(fields.get(name) ?? []), value]);
+      return value;
+    }
+    if (name !== "file" || upload || fields.get("intent")?.[0] !== "upload") {
+      await drain(data, IMPORT_MAX_BYTES);
+      return undefined;
+    }
+    const pasted = fields.get("source")?.[0] === "paste";
+    try {
+      const tagNames = checkDestination((fields.get("tags") ?? []).flatMap((value) => value.split(",")));
+      if (!pasted && !isAcceptedKeyFileName(filename)) {
+        throw new LibraryError("Upload a .txt or .csv file. From a spreadsheet, save it as CSV UTF-8 first.", 422, "file");
+      }
+      upload = await stageKeyImport({
+        shopId,
+        fileName: pasted ? "" : filename,
+        format: pasted ? "text" : keyFileFormat(filename, contentType),
+        tagNames,
+        body: data,
+      });
+    } catch (error) {
+      if (!(error instanceof LibraryError)) throw error;
+      upload = { intent: "upload", ok: false, errors: { [error.field ?? "form"]: [error.message] } };
+      await drain(data, IMPORT_MAX_BYTES);
+    }
+    return undefined;
+  };
+  try {
+    await unstable_parseMultipartFormData(request, handler);
+  } catch (error) {
+    if (error instanceof LibraryError) return answer({ intent: "upload", ok: false, errors: { form: [error.message] } }, error.status);
+    throw error;
+  }
+  return { fields, upload };
+}
+
+function uploadAnswer(upload: ReadForm["upload"]) {
+  const intent = "upload";
+  if (!upload) return answer({ intent, ok: false, errors: { file: ["Paste licence keys or choose a file."] } }, 422);
+  if ("intent" in upload) return answer(upload, 422);
+  if (upload.ok) return answer({ intent, ok: true, batchId: upload.batchId });
+  switch (upload.reason) {
+    case "too-large":
+      return answer({ intent, ok: false, errors: { file: [tooLargeMessage(upload.maxBytes)] } }, 413);
+    case "empty":
+      return answer({ intent, ok: false, errors: { file: ["There are no licence keys in it: every line is blank."] } }, 422);
+    case "invalid":
+      return answer(
+        { intent, ok: false, errors: { file: upload.issues.map((issue) => issue.message) }, truncated: upload.truncated },
+        422,
+      );
+  }
+}
+
+export async function action({ request }: ActionFunctionArgs) {
+  const { shop, actor } = await requireAdmin(request);
+  const shopId = shop.id;
+  const form = await readForm(request, shopId);
+  if (form instanceof Response) return form;
+  const field = (name: string) => form.fields.get(name)?.[0] ?? null;
+  const intent = field("intent") ?? "";
+  try {
+    switch (intent) {
+      case "upload":
+        return uploadAnswer(form.upload);
+      case "commit": {
+        const parsed = commitSchema.safeParse({ batchId: field("batchId"), duplicates: field("duplicates") });
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0];
+          if (issue.path[0] === "batchId") throw new Response("Not found", { status: 404 });
+          return answer({ intent, ok: false, errors: { duplicates: [issue.message] } }, 422);
+        }
+        const result = await commitKeyImport({ shopId, ...parsed.data, actor });
+        return answer({
+          intent,
+          ok: true,
+          batchId: result.batchId,
+          imported: result.imported,
+          skipped: result.skipped,
+          tags: result.tags,
+          ordersFilled: result.filled.ordersFilled,
+        });
+      }
+      case "discard": {
+        const parsed = idSchema.safeParse(field("batchId"));
+        if (!parsed.success) throw new Response("Not found", { status: 404 });
+        await discardKeyImport({ shopId, batchId: parsed.data });
+        return answer({ intent, ok: true });
+      }
+      default:
+        return answer({ intent, ok: false, errors: { form: [`Unknown action "${intent}".`] } }, 400);
+    }
+  } catch (error) {
+    if (error instanceof LibraryError) {
+      if (error.status === 404) throw new Response(error.message, { status: 404 });
+      return answer({ intent, ok: false, errors: { [error.field ?? "form"]: [error.message] } }, error.status);
+    }
+    throw error;
+  }
+}
+
+export default function AddKeys() {
+  const data = useLoaderData<typeof loader>();
+  return <KeyImportPage data={data} />;
+}
