@@ -278,7 +278,7 @@ interface AssignOutcome {
  * The claim statement is the transaction's last: tag and shop counter rows, which every assignment
  * in the shop updates, stay locked only from the claim to the commit.
  */
-async function assignOrderKeys(
+export async function assignOrderKeys(
   db: Db,
   {
     shopId,
