@@ -1,0 +1,54 @@
+// One order's licence keys, and the merchant's actions on each: replace, return to pool, revoke.
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json } from "@remix-run/node";
+import { useLoaderData } from "@remix-run/react";
+import { z } from "zod";
+import { requireAdmin } from "~/admin.server";
+import { OrderDetailPage, type OrderKeyActionResult } from "~/components/OrderDetailPage";
+import { KEY_ACTIONS } from "~/lib/fulfilment";
+import { LibraryError } from "~/lib/library";
+import { changeOrderKey } from "~/models/order-keys.server";
+import { getOrderDetail } from "~/models/orders.server";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.order.name ?? "Order"} · Orders · Keyshelf` }];
+
+const idSchema = z.coerce.number().int().positive().max(2_147_483_647);
+
+function parseId(value: unknown) {
+  const parsed = idSchema.safeParse(value);
+  if (!parsed.success) throw new Response("Not found", { status: 404 });
+  return parsed.data;
+}
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const { shop } = await requireAdmin(request);
+  const orderId = parseId(params.orderId);
+  try {
+    const order = await getOrderDetail({ shopId: shop.id, orderId });
+    return json({ order, timeZone: shop.ianaTimezone });
+  } catch (error) {
+    if (error instanceof LibraryError && error.status === 404) throw new Response(error.message, { status: 404 });
+    throw error;
+  }
+}
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const { shop, actor } = await requireAdmin(request);
+  const orderId = parseId(params.orderId);
+  const form = await request.formData();
+  const intent = String(form.get("intent") ?? "");
+  const action = z.enum(KEY_ACTIONS).safeParse(intent);
+  if (!action.success) return json<OrderKeyActionResult>({ ok: false, error: "Unknown action." }, { status: 400 });
+  try {
+    const result = await changeOrderKey({ shopId: shop.id, orderId, keyId: parseId(form.get("keyId")), action: action.data, actor });
+    return json<OrderKeyActionResult>({ ok: true, message: result.message });
+  } catch (error) {
+    if (error instanceof LibraryError) return json<OrderKeyActionResult>({ ok: false, error: error.message }, { status: error.status });
+    throw error;
+  }
+}
+
+export default function OrderDetail() {
+  const { order, timeZone } = useLoaderData<typeof loader>();
+  return <OrderDetailPage order={order} timeZone={timeZone} />;
+}

@@ -1,0 +1,74 @@
+// Fulfilment settings: when keys are assigned, what a cancellation or refund does to them, where
+// reports and alerts are emailed, and the low-stock thresholds of the tags products draw from.
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json } from "@remix-run/node";
+import { useLoaderData } from "@remix-run/react";
+import { z } from "zod";
+import { requireAdmin } from "~/admin.server";
+import { SettingsPage, type SettingsActionResult } from "~/components/SettingsPage";
+import { fieldErrors, settingsSchema, thresholdSchema } from "~/lib/fulfilment";
+import { LibraryError } from "~/lib/library";
+import { UNTAGGED_TAG } from "~/lib/tags";
+import { getSettings, setLowStockThresholds, updateSettings } from "~/models/settings.server";
+
+export const meta: MetaFunction = () => [{ title: "Settings · Keyshelf" }];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const { shop } = await requireAdmin(request);
+  const settings = await getSettings({ shopId: shop.id });
+  return json({
+    ...settings,
+    tags: settings.tags.map((tag) => ({ ...tag, name: tag.kind === "UNTAGGED" ? UNTAGGED_TAG : tag.name })),
+  });
+}
+
+const tagIdSchema = z.coerce.number().int().positive().max(2_147_483_647);
+
+export async function action({ request }: ActionFunctionArgs) {
+  const { shop, actor } = await requireAdmin(request);
+  const form = await request.formData();
+  const intent = String(form.get("intent") ?? "");
+  try {
+    switch (intent) {
+      case "settings": {
+        const parsed = settingsSchema.safeParse({
+          assignTrigger: form.get("assignTrigger"),
+          cancelPolicy: form.get("cancelPolicy"),
+          reportEmail: form.get("reportEmail") ?? "",
+        });
+        if (!parsed.success) return json<SettingsActionResult>({ ok: false, intent, errors: fieldErrors(parsed.error) }, { status: 422 });
+        await updateSettings({ shopId: shop.id, actor, input: parsed.data });
+        return json<SettingsActionResult>({ ok: true, intent, message: "Settings saved" });
+      }
+      case "thresholds": {
+        // Fields "threshold:<tagId>": a number, or empty for no threshold.
+        const thresholds: Array<{ tagId: number; threshold: number | null }> = [];
+        const errors: Record<string, string> = {};
+        for (const [name, value] of form.entries()) {
+          const match = /^threshold:(.+)$/.exec(name);
+          if (!match) continue;
+          const tagId = tagIdSchema.safeParse(match[1]);
+          if (!tagId.success) throw new LibraryError("This tag no longer exists.", 404);
+          const threshold = thresholdSchema.safeParse(String(value));
+          if (threshold.success) thresholds.push({ tagId: tagId.data, threshold: threshold.data });
+          else errors[name] = threshold.error.issues[0].message;
+        }
+        if (Object.keys(errors).length) return json<SettingsActionResult>({ ok: false, intent, errors }, { status: 422 });
+        await setLowStockThresholds({ shopId: shop.id, actor, thresholds });
+        return json<SettingsActionResult>({ ok: true, intent, message: "Thresholds saved" });
+      }
+      default:
+        return json<SettingsActionResult>({ ok: false, intent, errors: { form: "Unknown action." } }, { status: 400 });
+    }
+  } catch (error) {
+    if (error instanceof LibraryError) {
+      return json<SettingsActionResult>({ ok: false, intent, errors: { form: error.message } }, { status: error.status });
+    }
+    throw error;
+  }
+}
+
+export default function Settings() {
+  const data = useLoaderData<typeof loader>();
+  return <SettingsPage {...data} />;
+}
