@@ -4,7 +4,7 @@
 //
 // Precondition: DATABASE_URL points at a migrated database (see main.ts); the demo shop is seeded.
 import { createHmac, randomUUID } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import type { Server, Socket } from "node:net";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -81,6 +81,21 @@ function sanitizeAppPath(input: string) {
   const url = new URL(input.startsWith("/") ? input : `/${input}`, "http://app.invalid");
   if (url.host !== "app.invalid") return "/app";
   return `${url.pathname}${url.search}${url.hash}`;
+}
+
+/**
+ * The browser assets of the build this server runs, read once: a `remix build` run meanwhile (by the
+ * test suite in another terminal, say) replaces public/build, and would leave this server's pages
+ * pointing at files that no longer exist.
+ */
+async function snapshotAssets(dir: string) {
+  const files = new Map<string, Buffer>();
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const full = path.join(entry.parentPath, entry.name);
+    files.set(`/${path.relative(dir, full).split(path.sep).join("/")}`, await readFile(full));
+  }
+  return files;
 }
 
 export async function startDemoServer({ port, host = "127.0.0.1" }: { port: number; host?: string }): Promise<DemoServer> {
@@ -214,6 +229,15 @@ export async function startDemoServer({ port, host = "127.0.0.1" }: { port: numb
       return;
     }
     const appPath = appPathFromFrameUrl(request);
+    if (request.get("Sec-Fetch-Dest") === "iframe") {
+      // The app, inside the frame, was sent to the admin: the admin reloads the app instead of nesting.
+      response
+        .type("html")
+        .send(
+          `<!DOCTYPE html><script>parent.postMessage(${JSON.stringify({ source: "keyshelf-demo", type: "reload", path: appPath }).replace(/</g, "\\u003c")}, location.origin)</script>`,
+        );
+      return;
+    }
     response
       .type("html")
       .set("Cache-Control", "no-store")
@@ -249,6 +273,18 @@ export async function startDemoServer({ port, host = "127.0.0.1" }: { port: numb
   for (const page of DEMO_PAGES) page.mount?.(pagesRouter, context);
   app.use(pagesRouter);
 
+  const assets = await snapshotAssets(path.resolve("public/build"));
+  if (!assets.has(build.assets.url.replace(/^\/build/, ""))) {
+    console.warn("public/build does not match build/index.js (a build ran meanwhile?): run `npx remix build` and restart.");
+  }
+  app.get("/build/*", (request, response, next) => {
+    const asset = assets.get(request.path.replace(/^\/build/, ""));
+    if (!asset) {
+      next();
+      return;
+    }
+    response.type(path.extname(request.path)).set("Cache-Control", "public, max-age=31536000, immutable").send(asset);
+  });
   app.use("/build", express.static(path.resolve("public/build"), { immutable: true, maxAge: "1y" }));
   app.use(express.static(path.resolve("public"), { maxAge: "1h" }));
   // The app allows framing only by the shop's admin (frame-ancestors); here the admin is this origin.
@@ -260,6 +296,9 @@ export async function startDemoServer({ port, host = "127.0.0.1" }: { port: numb
       if (header === "content-security-policy") {
         const allowSelf = (policy: string) => policy.replace(/frame-ancestors([^;]*)/, (_m, sources: string) => `frame-ancestors 'self'${sources}`);
         value = Array.isArray(value) ? value.map((v: string) => allowSelf(v)) : allowSelf(String(value));
+      } else if (header === "location") {
+        // "Open the app in the admin" (https://admin.shopify.com/store/<store>/apps/<app>/<path>) is this frame.
+        value = String(value).replace(/^https:\/\/admin\.shopify\.com\/store\/[^/]+\/apps\/[^/?#]+/, `/apps/${APP_HANDLE}`);
       } else if (header === "link") {
         // The library preloads App Bridge from Shopify's CDN; the demo's stand-in replaces it.
         const local = (link: string) => link.split("https://cdn.shopify.com/shopifycloud/app-bridge.js").join("/demo/app-bridge.js");

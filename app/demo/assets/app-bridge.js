@@ -585,7 +585,7 @@
         root.innerHTML =
           "<style>" + modalCss + "</style>" +
           '<div class="backdrop" part="backdrop"></div>' +
-          '<div class="dialog" role="dialog" aria-modal="true"><header><span class="title"></span>' +
+          '<div class="dialog" part="dialog"><header><span class="title"></span>' +
           '<button class="close" type="button" aria-label="Close">×</button></header>' +
           '<div class="body"><slot name="demo-content"></slot></div><footer></footer></div>';
         var self = this;
@@ -635,7 +635,13 @@
       dialog.style.width = MODAL_WIDTHS[variant] || MODAL_WIDTHS.base;
       dialog.classList.toggle("max", variant === "max");
       var bar = this.querySelector(":scope > ui-title-bar");
-      root.querySelector(".title").textContent = (bar && bar.getAttribute("title")) || "";
+      var title = (bar && bar.getAttribute("title")) || "";
+      root.querySelector(".title").textContent = title;
+      // The host is the dialog: its light-DOM content (the app's) is then inside it for assistive tech.
+      this.setAttribute("role", "dialog");
+      this.setAttribute("aria-modal", "true");
+      if (title) this.setAttribute("aria-label", title);
+      else this.removeAttribute("aria-label");
       var body = root.querySelector(".body");
       var frame = body.querySelector("iframe");
       if (this.src) {
