@@ -32,6 +32,11 @@ beforeAll(async () => {
   // Shopify's library turns away bot user agents (HeadlessChrome) before authenticating.
   context = await browser.newContext({ userAgent: BROWSER_UA });
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: demo.url });
+  // Bundling the extensions is the slow part of a first visit: do it here, not inside a test.
+  for (const surface of ["order-status", "thank-you"]) {
+    const bundle = await fetch(`${demo.url}/demo/customer/extension-${surface}.js`);
+    expect(bundle.status).toBe(200);
+  }
 }, 120_000);
 
 afterAll(async () => {
@@ -40,7 +45,8 @@ afterAll(async () => {
   await demo?.close();
 });
 
-describe("demo customer view", () => {
+// Real Chromium on a shared machine: pages can take a while under load.
+describe("demo customer view", { timeout: 60_000 }, () => {
   it("shows a customer their order's keys on the order status page, and they become Used", async () => {
     const order = await unopenedOrder();
     const page = await context.newPage();

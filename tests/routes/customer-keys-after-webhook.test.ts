@@ -35,6 +35,8 @@ const thankYou = () =>
   );
 
 beforeAll(async () => {
+  // Loading the app's build is the slow part of the first request: pay it here, not inside a test.
+  await handle(new Request(new URL("/", TEST_APP_URL), { headers: { "User-Agent": BROWSER_UA } }));
   const shop = await installShop(TEST_SHOP);
   const tag = await prisma.tag.create({ data: { shopId: shop.id, name: "snowboard" } });
   await prisma.productLink.create({

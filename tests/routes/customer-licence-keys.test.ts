@@ -1,7 +1,7 @@
 // Customers fetch their keys from the order status page (customer account token) and the thank-you
 // page (checkout token + confirmation number). Only the right customer of the right shop sees keys;
 // everyone else gets the "not arrived yet" answer, indistinguishable from an unknown order.
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { handle } from "tests/helpers/app";
 import { resetDatabase, prisma } from "tests/helpers/db";
 import {
@@ -60,6 +60,11 @@ async function seedStandardOrder() {
     ],
   });
 }
+
+// Loading the app's build is the slow part of the first request: pay it here, not inside a test.
+beforeAll(async () => {
+  await handle(new Request(new URL("/", TEST_APP_URL), { headers: { "User-Agent": BROWSER_UA } }));
+});
 
 beforeEach(async () => {
   await resetDatabase();
