@@ -2,6 +2,33 @@
 // bad one, 400 on missing headers): malformed bodies and payloads answer 400, handled events 200.
 import { InvalidPayloadError } from "~/models/fulfilment.server";
 
+/**
+ * Shopify's largest deliveries (orders with hundreds of lines) are a few MB. Anything far beyond that is
+ * refused with 413 before it is buffered whole, so a flood of huge signed or unsigned bodies cannot
+ * exhaust memory; the HMAC is then checked over the bytes read here.
+ */
+export const MAX_WEBHOOK_BYTES = 10 * 1024 * 1024;
+
+export async function limitWebhookBody(request: Request): Promise<Request> {
+  const tooLarge = () => new Response("The webhook body is too large.", { status: 413 });
+  if (Number(request.headers.get("Content-Length") ?? 0) > MAX_WEBHOOK_BYTES) throw tooLarge();
+  if (!request.body) return request;
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_WEBHOOK_BYTES) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return new Request(request.url, { method: request.method, headers: request.headers, body: Buffer.concat(chunks) });
+}
+
 /** `.catch()` for authenticate.webhook: a signed body that is not JSON is a bad request, not a crash. */
 export function rejectMalformedBody(error: unknown): never {
   if (error instanceof SyntaxError) throw new Response("The webhook body is not JSON.", { status: 400 });

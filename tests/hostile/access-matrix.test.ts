@@ -49,6 +49,8 @@ interface Case {
   expect: Expect;
   /** Other statuses that are this route's own "not found" for a secondary id (a destination tag). */
   alsoAccept?: number[];
+  /** A closer look at the answer, where a marker is echoed back by design. */
+  check?: (body: string) => void;
 }
 
 const shopA = { shop: TEST_SHOP };
@@ -57,6 +59,7 @@ const post = (url: string, routeId: string, form: Record<string, string | string
   adminRequest(dataPath(url, routeId), { ...shopA, form });
 
 const TAG = "routes/app.tags.$tagId";
+const ORDER = "routes/app.orders.$orderId";
 const tagIntent = (intent: string, extra: (ids: Ids) => Record<string, string | string[]> = () => ({})) => ({
   // Shop B's tag in the URL: every intent must stop at the tag.
   onForeignTag: {
@@ -76,6 +79,7 @@ const MATRIX: Record<string, Case[]> = {
       name: "overview searched for B's tag",
       request: () => get(`/app?q=${SECRET_TAG}`, "routes/app._index"),
       expect: "no-leak",
+      check: (body) => expect((JSON.parse(body) as { tags: unknown[] }).tags).toEqual([]),
     },
   ],
   "app.activity.tsx": [
@@ -191,6 +195,72 @@ const MATRIX: Record<string, Case[]> = {
       expect: "not-found",
     },
   ],
+  "app.products.tsx": [
+    { name: "product links", request: () => get("/app/products", "routes/app.products"), expect: "no-leak" },
+    {
+      name: "update B's product link",
+      request: (ids) =>
+        post("/app/products", "routes/app.products", {
+          intent: "update",
+          linkId: String(ids.bProductLink),
+          source: "TAG",
+          tagId: String(ids.aTag),
+          keysPerUnit: "2",
+        }),
+      expect: "not-found",
+    },
+    {
+      name: "remove B's product link",
+      request: (ids) => post("/app/products", "routes/app.products", { intent: "remove", linkId: String(ids.bProductLink) }),
+      expect: "not-found",
+    },
+    {
+      name: "link a product to B's tag",
+      request: (ids) =>
+        post("/app/products", "routes/app.products", {
+          intent: "link",
+          items: JSON.stringify([{ productId: "8800000002", variantId: null, productTitle: "Stolen", variantTitle: null }]),
+          source: "TAG",
+          tagId: String(ids.bTag),
+          keysPerUnit: "1",
+        }),
+      expect: "not-found",
+      alsoAccept: [422],
+    },
+  ],
+  "app.orders.tsx": [
+    { name: "orders list", request: () => get("/app/orders", "routes/app.orders"), expect: "no-leak" },
+    {
+      name: "orders searched for B's order and customer",
+      request: () => get(`/app/orders?q=${encodeURIComponent(SECRET_ORDER_NAME)}`, "routes/app.orders"),
+      expect: "no-leak",
+      check: (body) => expect((JSON.parse(body) as { orders: unknown[] }).orders).toEqual([]),
+    },
+    {
+      name: "orders searched by B's customer email",
+      request: () => get(`/app/orders?q=${encodeURIComponent(SECRET_EMAIL)}`, "routes/app.orders"),
+      expect: "no-leak",
+      check: (body) => expect((JSON.parse(body) as { orders: unknown[] }).orders).toEqual([]),
+    },
+  ],
+  "app.orders.$orderId.tsx": [
+    { name: "B's order page", request: (ids) => get(`/app/orders/${ids.bOrder}`, ORDER), expect: "not-found" },
+    ...(["replace", "return", "revoke"] as const).flatMap((intent) => [
+      {
+        name: `${intent} a key of B's order`,
+        request: (ids: Ids) => post(`/app/orders/${ids.bOrder}`, ORDER, { intent, keyId: String(ids.bOrderKey) }),
+        expect: "not-found" as const,
+      },
+    ]),
+  ],
+  "app.settings.tsx": [
+    { name: "settings", request: () => get("/app/settings", "routes/app.settings"), expect: "no-leak" },
+    {
+      name: "low-stock threshold on B's tag",
+      request: (ids) => post("/app/settings", "routes/app.settings", { intent: "thresholds", [`threshold:${ids.bTag}`]: "5" }),
+      expect: "not-found",
+    },
+  ],
   "app.exports.$id.tsx": [
     { name: "B's export", request: (ids) => get(`/app/exports/${ids.bExportJob}`, "routes/app.exports.$id"), expect: "not-found" },
   ],
@@ -301,6 +371,8 @@ beforeAll(async () => {
     bProductLink: link.id,
     bOrderShopifyId: B_ORDER_SHOPIFY_ID,
   };
+  // Load the server build once here rather than inside the first test's time budget.
+  await handle(get("/app", "routes/app._index"));
 });
 
 describe("the access matrix", () => {
@@ -328,6 +400,7 @@ describe("the access matrix", () => {
       if (entry.alsoAccept === undefined) expect(response.status).toBeLessThan(400);
     }
     for (const marker of MARKERS.filter((m) => !asked.includes(m))) expect(body).not.toContain(marker);
+    entry.check?.(body);
     expect(await snapshotShop(bShopId, OTHER_SHOP)).toEqual(before);
   });
 });
