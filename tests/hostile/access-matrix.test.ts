@@ -5,6 +5,7 @@
 // matrix cannot fall behind the app.
 import { readdirSync } from "node:fs";
 import path from "node:path";
+import { Readable } from "node:stream";
 import { beforeAll, describe, expect, it } from "vitest";
 import { dataPath, handle } from "tests/helpers/app";
 import { prisma } from "tests/helpers/db";
@@ -351,7 +352,7 @@ beforeAll(async () => {
     fileName: "bravo.txt",
     format: "text",
     tagNames: [SECRET_TAG],
-    body: [Buffer.from(`${SECRET_STAGED}\n`)],
+    body: Readable.from([Buffer.from(`${SECRET_STAGED}\n`)]),
   });
   if (!staged.ok) throw new Error("could not stage shop B's upload");
   // The log's cursor format: one past B's newest entry, so a leaking query would list it.
