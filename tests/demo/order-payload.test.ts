@@ -1,4 +1,5 @@
 // demo:order sends what Shopify sends: the captured payloads' field set, fresh ids, a valid HMAC.
+import { FIXTURES_DIR } from "tests/helpers/fixtures";
 import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
@@ -7,7 +8,7 @@ import { parseOrderArgs, UsageError } from "~/demo/order-command";
 import { buildOrderPayload, customerForEmail, signedWebhookHeaders } from "~/demo/order-payload";
 
 const fixture = (name: string) =>
-  JSON.parse(readFileSync(`/work/shared/fixtures/shopify-webhooks/${name}`, "utf8")) as Record<string, unknown> & {
+  JSON.parse(readFileSync(`${FIXTURES_DIR}/${name}`, "utf8")) as Record<string, unknown> & {
     line_items: Array<Record<string, unknown>>;
   };
 const keys = (value: object) => Object.keys(value).sort();

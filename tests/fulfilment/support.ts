@@ -8,7 +8,9 @@ import { handle } from "tests/helpers/app";
 import { prisma } from "tests/helpers/db";
 import { installShop, webhookRequest } from "tests/helpers/shopify";
 
-export const FIXTURES = "/work/shared/fixtures/shopify-webhooks";
+import { FIXTURES_DIR as FIXTURES } from "tests/helpers/fixtures";
+
+export { FIXTURES };
 
 export function fixture(name: string): Record<string, unknown> & { id: number; line_items: Array<Record<string, unknown>> } {
   return JSON.parse(readFileSync(path.join(FIXTURES, `${name}.json`), "utf8"));

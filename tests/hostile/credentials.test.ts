@@ -2,6 +2,7 @@
 // customer-facing extension tokens, and webhook deliveries on every webhook route (bad HMACs, missing
 // headers, a valid HMAC over malformed or oversized JSON). Each gets its status and the database does
 // not change by a single row.
+import { FIXTURES_DIR } from "tests/helpers/fixtures";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -144,7 +145,7 @@ describe("webhook deliveries", () => {
   const routes = readdirSync(path.resolve("app/routes"))
     .filter((file) => file.startsWith("webhooks.") && file.endsWith(".tsx"))
     .map((file) => file.replace(/^webhooks\./, "").replace(/\.tsx$/, "").replace(/\./g, "/"));
-  const order = JSON.parse(readFileSync("/work/shared/fixtures/shopify-webhooks/orders-create-shipping.json", "utf8")) as Record<string, unknown>;
+  const order = JSON.parse(readFileSync(`${FIXTURES_DIR}/orders-create-shipping.json`, "utf8")) as Record<string, unknown>;
 
   it("covers every webhook route", () => {
     expect(routes).toEqual(expect.arrayContaining(["orders/create", "app/uninstalled", "shop/redact", "customers/redact"]));

@@ -1,6 +1,7 @@
 // The thank-you page's race, end to end through the real handler: the extension asks before Shopify's
 // orders/create webhook has reached the app ("preparing"), the webhook assigns keys, the next ask
 // shows them (and marks them Used); the order status page shows the same keys to the customer.
+import { FIXTURES_DIR } from "tests/helpers/fixtures";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -11,7 +12,7 @@ import { BROWSER_UA, installShop, TEST_APP_URL, TEST_SHOP, webhookRequest } from
 
 const fixture = JSON.parse(
   readFileSync(
-    path.resolve(__dirname, "../../../shared/fixtures/shopify-webhooks/orders-create-shipping.json"),
+    path.join(FIXTURES_DIR, "orders-create-shipping.json"),
     "utf8",
   ),
 ) as { id: number; confirmation_number: string; line_items: Array<{ product_id: number; title: string }> };
