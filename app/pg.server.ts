@@ -1,14 +1,22 @@
-// A small node-postgres pool beside Prisma's, for what Prisma cannot do: COPY streams
-// (pg-copy-streams) and long reads that must not hold one of Prisma's connections.
+// node-postgres pools beside Prisma's, for what Prisma cannot do well: COPY streams
+// (pg-copy-streams) and bytea (Prisma's driver-adapter path takes seconds per megabyte of Bytes).
+//
+// Two pools, so that a stream holding a connection can never wait for another stream's: "stream"
+// for long COPY reads, "write" for short transactions (an export's chunk commits). A stream that
+// needs to commit takes its second connection from the other pool: no deadlock however many run.
 // Sessions run in UTC with ISO dates, the convention of every timestamp column (Prisma writes UTC).
 import pg from "pg";
 
+type PoolKind = "stream" | "write";
+
 declare global {
-  var __keyshelfPgPool: pg.Pool | undefined;
+  var __keyshelfPgPools: Partial<Record<PoolKind, pg.Pool>> | undefined;
 }
 
-export function pgPool(): pg.Pool {
-  if (globalThis.__keyshelfPgPool) return globalThis.__keyshelfPgPool;
+export function pgPool(kind: PoolKind = "stream"): pg.Pool {
+  const pools = (globalThis.__keyshelfPgPools ??= {});
+  const existing = pools[kind];
+  if (existing) return existing;
   const connectionString = process.env.DATABASE_URL;
   if (!connectionString) throw new Error("DATABASE_URL is not set.");
   const pool = new pg.Pool({
@@ -16,17 +24,38 @@ export function pgPool(): pg.Pool {
     max: Number(process.env.DATABASE_STREAM_POOL_SIZE ?? 4),
     options: "-c TimeZone=UTC -c DateStyle=ISO,YMD",
     idleTimeoutMillis: 10_000,
-    // Idle streaming connections must not keep a finished script or test process alive.
+    // Idle connections must not keep a finished script or test process alive.
     allowExitOnIdle: true,
   });
   // An idle client losing its server (restart, failover) must not crash the process.
   pool.on("error", (error) => console.error("PostgreSQL pool client error:", error.message));
-  globalThis.__keyshelfPgPool = pool;
+  pools[kind] = pool;
   return pool;
 }
 
+/** Runs `work` in a transaction on a connection of the write pool. */
+export async function withPgTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pgPool("write").connect();
+  let broken = false;
+  try {
+    await client.query("BEGIN");
+    const result = await work(client);
+    await client.query("COMMIT");
+    return result;
+  } catch (error) {
+    // A connection that cannot even roll back is not put back into the pool.
+    broken = await client.query("ROLLBACK").then(
+      () => false,
+      () => true,
+    );
+    throw error;
+  } finally {
+    client.release(broken || undefined);
+  }
+}
+
 export async function closePgPool() {
-  const pool = globalThis.__keyshelfPgPool;
-  globalThis.__keyshelfPgPool = undefined;
-  await pool?.end();
+  const pools = globalThis.__keyshelfPgPools ?? {};
+  globalThis.__keyshelfPgPools = undefined;
+  await Promise.all(Object.values(pools).map((pool) => pool?.end()));
 }

@@ -167,12 +167,15 @@ export async function* exportCsvBatches({
   timeZone,
   afterKeyId = 0,
   expectedRows,
+  batchRows = 5_000,
   signal,
 }: {
   shopId: number;
   scope: ExportScope;
   timeZone: string;
   afterKeyId?: number;
+  /** At most this many rows a batch (a batch is also at most one network read of rows). */
+  batchRows?: number;
   /** A count or estimate of the rows, which picks the query's shape. */
   expectedRows: number;
   signal?: AbortSignal;
@@ -181,6 +184,7 @@ export async function* exportCsvBatches({
   const time = (text: string | null) => (text === null ? null : zoned.formatPgUtc(text));
   const sql = inlineSql(exportQuery({ shopId, scope, afterKeyId, bulk: expectedRows >= BULK_ROWS }));
 
+  signal?.throwIfAborted();
   const client = await pgPool().connect();
   let finished = false;
   const stream = client.query(copyTo(`COPY (${sql}) TO STDOUT`));
@@ -197,25 +201,9 @@ export async function* exportCsvBatches({
       }
       carry = end + 1 < data.length ? data.subarray(end + 1) : null;
       const lines = data.toString("utf8", 0, end).split("\n");
-      const records: CsvField[][] = new Array(lines.length);
-      let lastKeyId = 0;
-      for (let i = 0; i < lines.length; i++) {
-        const f = lines[i].split("\t");
-        lastKeyId = Number(f[0]);
-        records[i] = [
-          copyField(f[1]),
-          TYPE_LABELS[f[2]] ?? f[2],
-          STATUS_LABELS[f[3]] ?? f[3],
-          copyField(f[4]),
-          copyField(f[5]),
-          copyField(f[6]),
-          copyField(f[7]),
-          time(copyField(f[8])),
-          time(copyField(f[9])),
-          time(copyField(f[10])),
-        ];
+      for (let start = 0; start < lines.length; start += batchRows) {
+        yield toCsvBatch(lines, start, Math.min(lines.length, start + batchRows));
       }
-      yield { csv: formatCsvRecords(records), rows: lines.length, lastKeyId };
     }
     if (carry) throw new Error("COPY ended in the middle of a row.");
     finished = true;
@@ -223,6 +211,28 @@ export async function* exportCsvBatches({
     signal?.removeEventListener("abort", onAbort);
     // A connection left in the middle of a COPY cannot be reused: close it.
     client.release(finished ? undefined : true);
+  }
+
+  function toCsvBatch(lines: string[], from: number, to: number): CsvBatch {
+    const records: CsvField[][] = new Array(to - from);
+    let lastKeyId = 0;
+    for (let i = from; i < to; i++) {
+      const f = lines[i].split("\t");
+      lastKeyId = Number(f[0]);
+      records[i - from] = [
+        copyField(f[1]),
+        TYPE_LABELS[f[2]] ?? f[2],
+        STATUS_LABELS[f[3]] ?? f[3],
+        copyField(f[4]),
+        copyField(f[5]),
+        copyField(f[6]),
+        copyField(f[7]),
+        time(copyField(f[8])),
+        time(copyField(f[9])),
+        time(copyField(f[10])),
+      ];
+    }
+    return { csv: formatCsvRecords(records), rows: to - from, lastKeyId };
   }
 }
 
@@ -382,12 +392,14 @@ function exportEmail({
 
 /** Tunables of the export job (tests use small chunks to make many of them). */
 export interface ExportJobOptions {
+  /** A chunk is committed once it holds this much CSV text. */
   chunkBytes?: number;
+  batchRows?: number;
 }
 
 export const DEFAULT_CHUNK_BYTES = 1024 * 1024;
 
-export function exportJobHandler({ chunkBytes = DEFAULT_CHUNK_BYTES }: ExportJobOptions = {}): JobHandler {
+export function exportJobHandler({ chunkBytes = DEFAULT_CHUNK_BYTES, batchRows }: ExportJobOptions = {}): JobHandler {
   return async (job, context) => {
     const payload = readPayload(job);
     const cursor = readCursor(job);
@@ -408,8 +420,12 @@ export function exportJobHandler({ chunkBytes = DEFAULT_CHUNK_BYTES }: ExportJob
         rows: cursor.rows + pendingRows,
         bytes: cursor.bytes + data.length,
       };
-      await context.commit({ progress: next.rows, result: { ...next } }, async (tx) => {
-        await tx.exportFile.create({ data: { shopId: job.shopId, jobId: job.id, seq: next.seq, data } });
+      await context.commit({ progress: next.rows, result: { ...next } }, async (client) => {
+        await client.query(
+          `INSERT INTO "export_file" ("shop_id", "job_id", "seq", "data", "created_at")
+           VALUES ($1, $2, $3, $4, now() AT TIME ZONE 'UTC')`,
+          [job.shopId, job.id, next.seq, data],
+        );
       });
       Object.assign(cursor, next);
       parts = [];
@@ -423,6 +439,7 @@ export function exportJobHandler({ chunkBytes = DEFAULT_CHUNK_BYTES }: ExportJob
       timeZone: payload.timeZone,
       afterKeyId: cursor.lastKeyId,
       expectedRows: Math.max(0, job.total - cursor.rows),
+      batchRows,
       signal: context.signal,
     })) {
       parts.push(batch.csv);

@@ -10,7 +10,9 @@
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { Prisma, type JobKind, type JobState } from "@prisma/client";
+import type pg from "pg";
 import prisma from "~/db.server";
+import { withPgTransaction } from "~/pg.server";
 import type { Db } from "./audit.server";
 
 /** Timestamps are UTC wall-clock values (Prisma's convention), whatever the session's zone. */
@@ -53,12 +55,13 @@ export interface JobContext {
   /** Aborted when the lease is lost or the runner stops: stop work, commit nothing more. */
   signal: AbortSignal;
   /**
-   * Runs `work` in a transaction that first checks this worker still holds the job (and
-   * refreshes the lease, records progress and the resume point). Throws LeaseLostError otherwise.
+   * Runs `work` in a transaction (node-postgres, write pool: bytea-friendly) that first checks this
+   * worker still holds the job, refreshing the lease and recording progress and the resume point.
+   * Throws LeaseLostError otherwise, and nothing of `work` is committed.
    */
   commit<T>(
     update: { progress?: number; total?: number; result?: Prisma.InputJsonValue },
-    work?: (tx: Prisma.TransactionClient) => Promise<T>,
+    work?: (client: pg.PoolClient) => Promise<T>,
   ): Promise<T | undefined>;
   /** Marks the job succeeded with its result, together with `work` (e.g. queueing an email). */
   complete(result: Prisma.InputJsonValue, work?: (tx: Prisma.TransactionClient) => Promise<void>): Promise<void>;
@@ -135,7 +138,9 @@ export async function claimNextJob({
         AND ((c."state" = 'QUEUED' AND c."run_after" <= ${NOW_UTC})
           OR (c."state" = 'RUNNING' AND c."locked_at" < ${expired} AND c."attempts" < ${MAX_JOB_ATTEMPTS}))
       ORDER BY c."run_after", c."id"
-      FOR UPDATE SKIP LOCKED
+      -- NO KEY UPDATE: the key-share locks taken by export_file rows (their foreign key to the job)
+      -- must not hide a job from claims.
+      FOR NO KEY UPDATE SKIP LOCKED
       LIMIT 1
     )
     RETURNING j."id", j."shop_id", j."kind", j."payload", j."result", j."progress", j."total", j."attempts", j."locked_by"`;
@@ -220,13 +225,19 @@ export async function runClaimedJob(
     workerId: job.lockedBy,
     signal: controller.signal,
     async commit(update, work) {
-      return prisma.$transaction(
-        async (tx) => {
-          await fence(tx, job, update);
-          return work ? work(tx) : undefined;
-        },
-        { maxWait: 10_000, timeout: 120_000 },
-      );
+      return withPgTransaction(async (client) => {
+        const sets = [`"locked_at" = now() AT TIME ZONE 'UTC'`, `"updated_at" = now() AT TIME ZONE 'UTC'`];
+        const values: unknown[] = [job.id, job.lockedBy];
+        if (update.progress !== undefined) sets.push(`"progress" = $${values.push(update.progress)}`);
+        if (update.total !== undefined) sets.push(`"total" = $${values.push(update.total)}`);
+        if (update.result !== undefined) sets.push(`"result" = $${values.push(JSON.stringify(update.result))}::jsonb`);
+        const fenced = await client.query(
+          `UPDATE "job" SET ${sets.join(", ")} WHERE "id" = $1 AND "locked_by" = $2 AND "state" = 'RUNNING'`,
+          values,
+        );
+        if (fenced.rowCount !== 1) throw new LeaseLostError(job.id);
+        return work ? work(client) : undefined;
+      });
     },
     async complete(result, work) {
       await prisma.$transaction(
