@@ -5,6 +5,10 @@ import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 import { addDocumentResponseHeaders } from "./shopify.server";
+import { startBackgroundWork } from "./models/background.server";
+
+// Exports and mail delivery run inside the app server process, once per process (see the module).
+startBackgroundWork();
 
 const ABORT_DELAY = 5_000;
 

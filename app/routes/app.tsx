@@ -26,6 +26,7 @@ export default function AppLayout() {
         <Link to="/app/products">Products</Link>
         <Link to="/app/orders">Orders</Link>
         <Link to="/app/activity">Activity</Link>
+        <Link to="/app/exports">Exports</Link>
         <Link to="/app/settings">Settings</Link>
       </NavMenu>
       <Outlet />
