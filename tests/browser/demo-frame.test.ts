@@ -249,6 +249,7 @@ describe("the demo admin frame", () => {
     });
     const dialog = frame.getByRole("dialog", { name: "Delete keys" });
     await dialog.getByText("Delete 3 licence keys?").waitFor();
+    // The admin around the app dims too, as under a real admin modal.
     await page.locator("#chrome-dim").waitFor();
     await dialog.getByRole("button", { name: "Delete" }).click();
     await frame.waitForFunction(() => (window as unknown as { deleted?: boolean }).deleted === true);
@@ -268,7 +269,7 @@ describe("the demo admin frame", () => {
   it("opens the app in the admin when Shopify is asked for it by shop", async () => {
     const host = Buffer.from("admin.shopify.com/store/keyshelf-demo").toString("base64url");
     await page.goto(`${demo.url}/?shop=${DEMO_SHOP}&host=${host}`);
-    await expect.poll(() => new URL(page.url()).pathname).toBe("/apps/keyshelf");
+    await expect.poll(() => new URL(page.url()).pathname).toBe("/apps/keyshelf/app");
     const frame = await appFrame();
     await frame.getByRole("heading", { name: "Licence keys" }).first().waitFor();
   });

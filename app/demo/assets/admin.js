@@ -597,13 +597,11 @@
 
   // ---------------------------------------------------------------------------------------------
   // Modal dimming: the app draws its modal inside the iframe; the admin dims its own chrome.
-  var dimTop = document.getElementById("chrome-dim");
-  var dimSide = dimTop.cloneNode();
-  dimSide.id = "chrome-dim-side";
-  dimSide.classList.add("side");
-  dimTop.after(dimSide);
+  var dim = document.getElementById("chrome-dim");
   function renderModal(state) {
-    dimTop.hidden = dimSide.hidden = !(state && state.open);
+    var open = Boolean(state && state.open);
+    dim.hidden = !open;
+    document.body.classList.toggle("app-modal-open", open);
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -527,6 +527,14 @@
     }
   });
 
+  function setAttributeIfChanged(element, name, value) {
+    if (value === null) {
+      if (element.hasAttribute(name)) element.removeAttribute(name);
+    } else if (element.getAttribute(name) !== value) {
+      element.setAttribute(name, value);
+    }
+  }
+
   var MODAL_WIDTHS = { small: "380px", base: "620px", large: "980px", max: "calc(100vw - 32px)" };
   var modalCss =
     ":host { position: fixed; inset: 0; z-index: 519; display: block; }" +
@@ -601,7 +609,7 @@
         });
       }
       // The portal target lives in light DOM so the app's event handlers see its clicks.
-      this._content.setAttribute("slot", "demo-content");
+      setAttributeIfChanged(this._content, "slot", "demo-content");
       if (this._content.parentNode !== this) this.appendChild(this._content);
       this._observer.observe(this, { subtree: true, childList: true, attributes: true, characterData: true });
       this._render();
@@ -638,10 +646,10 @@
       var title = (bar && bar.getAttribute("title")) || "";
       root.querySelector(".title").textContent = title;
       // The host is the dialog: its light-DOM content (the app's) is then inside it for assistive tech.
-      this.setAttribute("role", "dialog");
-      this.setAttribute("aria-modal", "true");
-      if (title) this.setAttribute("aria-label", title);
-      else this.removeAttribute("aria-label");
+      // Only real changes: this element observes its own attributes, so a no-op write would loop.
+      setAttributeIfChanged(this, "role", "dialog");
+      setAttributeIfChanged(this, "aria-modal", "true");
+      setAttributeIfChanged(this, "aria-label", title || null);
       var body = root.querySelector(".body");
       var frame = body.querySelector("iframe");
       if (this.src) {
