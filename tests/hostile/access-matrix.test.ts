@@ -349,8 +349,8 @@ beforeAll(async () => {
   });
   const staged = await stageKeyImport({
     shopId: b.id,
+    source: "file",
     fileName: "bravo.txt",
-    format: "text",
     tagNames: [SECRET_TAG],
     body: Readable.from([Buffer.from(`${SECRET_STAGED}\n`)]),
   });

@@ -29,7 +29,7 @@ async function upload(bytes: Uint8Array | string, { fileName = "keys.txt", tag =
   form.append("intent", "upload");
   form.append("source", paste ? "paste" : "file");
   form.append("tags", tag);
-  form.append("file", new Blob([bytes]), paste ? "pasted.txt" : fileName);
+  form.append("file", new Blob([bytes as BlobPart]), paste ? "pasted.txt" : fileName);
   const response = await handle(adminRequest(dataPath("/app/import", IMPORT), { shop: TEST_SHOP, form }));
   return { status: response.status, body: (await response.json()) as { ok: boolean; batchId?: number; errors?: Record<string, string[]> } };
 }
