@@ -51,7 +51,9 @@ async function openAdmin(path = "/") {
   return frame;
 }
 
-describe("the demo admin frame", () => {
+// Each test opens the admin in a fresh browser context: on a loaded two-core machine that alone can
+// take well over 10 s, hence the longer limit.
+describe("the demo admin frame", { timeout: 90_000 }, () => {
   it("shows the app's home authenticated inside the admin, with nothing fetched from the internet", async () => {
     const frame = await openAdmin();
     await expect.poll(() => new URL(page.url()).pathname).toBe("/apps/keyshelf/app");
