@@ -117,8 +117,8 @@ async function main() {
       const started = performance.now();
       const staged = await stageKeyImport({
         shopId: shop.id,
+        source: "file",
         fileName: "keys.txt",
-        format: "text",
         tagNames: [`app${"abcdefghij"[run]}`],
         body: createReadStream(file, { highWaterMark: 64 * 1024 }),
       });

@@ -1,5 +1,6 @@
 // The "Add licence keys" screen: choose keys and destination, then check the preview and import.
 import { useFetcher, useNavigate } from "@remix-run/react";
+import { TitleBar } from "@shopify/app-bridge-react";
 import {
   Badge,
   Banner,
@@ -90,6 +91,7 @@ function ImportForm({ data }: { data: KeyImportLoaderData }) {
 
   return (
     <Page title="Add licence keys" backAction={{ content: "Licence keys", url: "/app" }}>
+      <TitleBar title="Add licence keys" />
       <Layout>
         <Layout.Section>
           <BlockStack gap="400">
@@ -279,6 +281,7 @@ function ImportPreview({ data, preview }: { data: KeyImportLoaderData; preview: 
     const links = tagLinks(tags);
     return (
       <Page title="Add licence keys" backAction={{ content: "Licence keys", url: "/app" }}>
+        <TitleBar title="Add licence keys" />
         <Banner
           tone="success"
           title={
@@ -309,6 +312,7 @@ function ImportPreview({ data, preview }: { data: KeyImportLoaderData; preview: 
       subtitle={preview.fileName ? `From ${preview.fileName}` : "Pasted keys"}
       backAction={{ content: "Add licence keys", url: "/app/import" }}
     >
+      <TitleBar title="Check the licence keys" />
       <Layout>
         <Layout.Section>
           <BlockStack gap="400">

@@ -12,7 +12,7 @@ import type { Prisma } from "@prisma/client";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import prisma from "~/db.server";
-import { KeyFileParser, type KeyFileFormat, type KeyFileIssue } from "~/lib/key-import";
+import { isAcceptedKeyFileName, KeyFileParser, keyFileFormat, MAX_KEY_LENGTH, type KeyFileIssue } from "~/lib/key-import";
 import { LibraryError, tagNameSchema } from "~/lib/library";
 import { TAG_NAME_RULE, UNTAGGED_TAG } from "~/lib/tags";
 import { recordAudit } from "./audit.server";
@@ -26,6 +26,8 @@ export const IMPORT_MAX_TAGS = 10;
 /** Uploads never committed are dropped after this long. */
 export const STALE_IMPORT_MS = 24 * 60 * 60 * 1000;
 export const PREVIEW_ROWS = 20;
+/** What the screen tells the merchant before they upload. */
+export const IMPORT_LIMITS = { maxBytes: IMPORT_MAX_BYTES, maxTags: IMPORT_MAX_TAGS, maxKeyLength: MAX_KEY_LENGTH } as const;
 
 export type DuplicateChoice = "skip" | "keep";
 
@@ -67,23 +69,30 @@ const COPY_FLUSH_CHARS = 256 * 1024;
  */
 export async function stageKeyImport({
   shopId,
-  fileName,
-  format,
+  source,
+  fileName = "",
+  contentType = "",
   tagNames,
   body,
   maxBytes = IMPORT_MAX_BYTES,
 }: {
   shopId: number;
-  fileName: string;
-  format: KeyFileFormat;
+  /** Pasted text is one key per line; a file is read by its type (.txt or .csv). */
+  source: "paste" | "file";
+  fileName?: string;
+  contentType?: string;
   tagNames: readonly string[];
   body: AsyncIterable<Uint8Array>;
   maxBytes?: number;
 }): Promise<StageResult> {
   const destination = checkDestination(tagNames);
+  if (source === "file" && !isAcceptedKeyFileName(fileName)) {
+    throw new LibraryError("Upload a .txt or .csv file. From a spreadsheet, save it as CSV UTF-8 first.", 422, "file");
+  }
+  const format = source === "paste" ? "text" : keyFileFormat(fileName, contentType);
   await cleanUpStaleImports({ shopId });
   const batch = await prisma.importBatch.create({
-    data: { shopId, fileName: fileName.slice(0, 255), tagNames: destination, state: "STAGING" },
+    data: { shopId, fileName: source === "paste" ? "" : fileName.slice(0, 255), tagNames: destination, state: "STAGING" },
     select: { id: true },
   });
 

@@ -7,16 +7,14 @@ import { useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { requireAdmin } from "~/admin.server";
 import { KeyImportPage } from "~/components/KeyImportPage";
-import { isAcceptedKeyFileName, keyFileFormat, MAX_KEY_LENGTH } from "~/lib/key-import";
 import { LibraryError } from "~/lib/library";
 import { UNTAGGED_TAG } from "~/lib/tags";
 import {
-  checkDestination,
   commitKeyImport,
   discardKeyImport,
   getKeyImportPreview,
+  IMPORT_LIMITS,
   IMPORT_MAX_BYTES,
-  IMPORT_MAX_TAGS,
   stageKeyImport,
   tooLargeMessage,
   type StageResult,
@@ -76,7 +74,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     tagIds,
     initialTags,
     preview,
-    limits: { maxBytes: IMPORT_MAX_BYTES, maxTags: IMPORT_MAX_TAGS, maxKeyLength: MAX_KEY_LENGTH },
+    limits: IMPORT_LIMITS,
     untaggedName: UNTAGGED_TAG,
   });
 }
@@ -134,17 +132,13 @@ async function readForm(request: Request, shopId: number): Promise<ReadForm | Re
       await drain(data, IMPORT_MAX_BYTES);
       return undefined;
     }
-    const pasted = fields.get("source")?.[0] === "paste";
     try {
-      const tagNames = checkDestination((fields.get("tags") ?? []).flatMap((value) => value.split(",")));
-      if (!pasted && !isAcceptedKeyFileName(filename)) {
-        throw new LibraryError("Upload a .txt or .csv file. From a spreadsheet, save it as CSV UTF-8 first.", 422, "file");
-      }
       upload = await stageKeyImport({
         shopId,
-        fileName: pasted ? "" : filename,
-        format: pasted ? "text" : keyFileFormat(filename, contentType),
-        tagNames,
+        source: fields.get("source")?.[0] === "paste" ? "paste" : "file",
+        fileName: filename,
+        contentType,
+        tagNames: (fields.get("tags") ?? []).flatMap((value) => value.split(",")),
         body: data,
       });
     } catch (error) {

@@ -18,7 +18,7 @@ async function* chunks(text: string | Uint8Array, size = 7) {
 }
 
 async function stage(shopId: number, text: string, tagNames: string[] = [], fileName = "keys.txt") {
-  return stageKeyImport({ shopId, fileName, format: fileName.endsWith(".csv") ? "csv" : "text", tagNames, body: chunks(text) });
+  return stageKeyImport({ shopId, source: "file", fileName, tagNames, body: chunks(text) });
 }
 
 async function staged(shopId: number, text: string, tagNames: string[] = [], fileName = "keys.txt") {
@@ -178,8 +178,8 @@ describe("adding licence keys", () => {
   it("refuses an upload over the size limit and keeps nothing of it", async () => {
     const result = await stageKeyImport({
       shopId,
+      source: "file",
       fileName: "big.txt",
-      format: "text",
       tagNames: [],
       body: chunks("KEY-0001\n".repeat(20_000), 4096),
       maxBytes: 100_000,
@@ -199,7 +199,7 @@ describe("adding licence keys", () => {
       throw new Error("socket hang up");
     }
     await expect(
-      stageKeyImport({ shopId, fileName: "k.txt", format: "text", tagNames: [], body: broken() }),
+      stageKeyImport({ shopId, source: "file", fileName: "k.txt", tagNames: [], body: broken() }),
     ).rejects.toThrow("socket hang up");
     expect(await counts()).toEqual({ keys: 0, links: 0, staged: 0, batches: 0 });
   });

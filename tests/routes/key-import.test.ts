@@ -33,7 +33,7 @@ function uploadForm({
   form.append("intent", "upload");
   form.append("source", source);
   for (const tag of tags) form.append("tags", tag);
-  form.append("file", new Blob([keys]), fileName);
+  form.append("file", new Blob([keys as BlobPart]), fileName);
   return form;
 }
 
@@ -221,10 +221,11 @@ describe("adding keys over HTTP", () => {
     const batchId = String(uploaded.body.batchId);
 
     expect((await preview(OTHER_SHOP, uploaded.body.batchId)).status).toBe(404);
-    for (const form of [
+    const forms: Array<Record<string, string>> = [
       { intent: "commit", batchId, duplicates: "keep" },
       { intent: "discard", batchId },
-    ]) {
+    ];
+    for (const form of forms) {
       const response = await handle(adminRequest(actionPath, { shop: OTHER_SHOP, form }));
       expect(response.status).toBe(404);
     }
