@@ -18,7 +18,16 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { performance } from "node:perf_hooks";
 import pg from "pg";
-import { benchDatabase, printFigures, quick, stats, timeRuns, writeResults, type Figure, type Stats } from "./lib/harness";
+import {
+  benchDatabase,
+  printFigures,
+  quick,
+  stats,
+  timeRuns,
+  writeResults,
+  type Figure,
+  type Stats,
+} from "./lib/harness";
 
 const SIZE = quick
   ? { keys: 100_000, tags: 100, otherShopKeys: 5_000, bulk: 10_000, orders: 1_000 }
@@ -90,7 +99,9 @@ async function buildDataset(client: pg.Client): Promise<Dataset> {
      SELECT $1, 820982911946154000 + g, '#' || (1000 + g), now(), true FROM generate_series(1, ${SIZE.orders}) g`,
     [shopId],
   );
-  const [{ first_order: firstOrder }] = (await q(`SELECT min("id") AS first_order FROM "order" WHERE "shop_id" = $1`, [shopId])).rows;
+  const [{ first_order: firstOrder }] = (
+    await q(`SELECT min("id") AS first_order FROM "order" WHERE "shop_id" = $1`, [shopId])
+  ).rows;
 
   // The trigram index is built once after loading: maintaining it row by row would triple the load.
   await q(`DROP INDEX "license_key_value_trgm_idx"`);
@@ -122,8 +133,12 @@ async function buildDataset(client: pg.Client): Promise<Dataset> {
     [shopId],
   );
 
-  log("tag memberships: every key in main and in one of the other tags; two bulk tags of " + SIZE.bulk.toLocaleString());
-  const [{ first_key: firstKey }] = (await q(`SELECT min("id") AS first_key FROM "license_key" WHERE "shop_id" = $1`, [shopId])).rows;
+  log(
+    "tag memberships: every key in main and in one of the other tags; two bulk tags of " + SIZE.bulk.toLocaleString(),
+  );
+  const [{ first_key: firstKey }] = (
+    await q(`SELECT min("id") AS first_key FROM "license_key" WHERE "shop_id" = $1`, [shopId])
+  ).rows;
   await q(
     `INSERT INTO "key_tag" ("tag_id", "key_id", "shop_id", "status")
      SELECT $2, "id", "shop_id", "status" FROM "license_key" WHERE "shop_id" = $1`,
@@ -134,7 +149,10 @@ async function buildDataset(client: pg.Client): Promise<Dataset> {
      SELECT ($2::int[])[1 + "id" % array_length($2::int[], 1)], "id", "shop_id", "status" FROM "license_key" WHERE "shop_id" = $1`,
     [shopId, bucketIds],
   );
-  for (const [name, offset] of [["bulka", 0], ["bulkb", SIZE.bulk]] as const) {
+  for (const [name, offset] of [
+    ["bulka", 0],
+    ["bulkb", SIZE.bulk],
+  ] as const) {
     await q(
       `INSERT INTO "key_tag" ("tag_id", "key_id", "shop_id", "status")
        SELECT $2, "id", "shop_id", "status" FROM "license_key"
@@ -298,7 +316,15 @@ async function main() {
         ),
       { runs: READ_RUNS, warmup: 3 },
     );
-    figures.push(figure(`overview loader data, ${SIZE.tags} tags`, overview, "one SQL query on the counters", overviewBaseline, 50));
+    figures.push(
+      figure(
+        `overview loader data, ${SIZE.tags} tags`,
+        overview,
+        "one SQL query on the counters",
+        overviewBaseline,
+        50,
+      ),
+    );
     const aggregate = await timeRuns(
       () =>
         db.query(
@@ -308,7 +334,14 @@ async function main() {
         ),
       { runs: 3, warmup: 1 },
     );
-    figures.push(figure("  (for scale) counting keys per tag instead", aggregate, "one SQL query on the counters", overviewBaseline));
+    figures.push(
+      figure(
+        "  (for scale) counting keys per tag instead",
+        aggregate,
+        "one SQL query on the counters",
+        overviewBaseline,
+      ),
+    );
 
     // The real Remix loader, authentication included, when a build exists.
     const buildFile = path.resolve("build/index.js");
@@ -318,21 +351,40 @@ async function main() {
       const handler = createRequestHandler(build, "production");
       await prisma.session.upsert({
         where: { id: `offline_${BIG_SHOP}` },
-        create: { id: `offline_${BIG_SHOP}`, shop: BIG_SHOP, state: "", isOnline: false, scope: "read_orders,read_products,read_customers", accessToken: "bench" },
+        create: {
+          id: `offline_${BIG_SHOP}`,
+          shop: BIG_SHOP,
+          state: "",
+          isOnline: false,
+          scope: "read_orders,read_products,read_customers",
+          accessToken: "bench",
+        },
         update: {},
       });
       const token = sessionToken(BIG_SHOP, process.env.SHOPIFY_API_KEY!, process.env.SHOPIFY_API_SECRET!);
       const request = () =>
         handler(
           new Request(`https://keyshelf.bench/app?sort=remaining+asc&_data=routes%2Fapp._index`, {
-            headers: { Authorization: `Bearer ${token}`, "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0 Safari/537.36" },
+            headers: {
+              Authorization: `Bearer ${token}`,
+              "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0 Safari/537.36",
+            },
           }),
         ).then(async (response) => {
-          if (response.status !== 200) throw new Error(`overview answered ${response.status}: ${await response.text()}`);
+          if (response.status !== 200)
+            throw new Error(`overview answered ${response.status}: ${await response.text()}`);
           return response.text();
         });
       const full = await timeRuns(request, { runs: READ_RUNS, warmup: 3 });
-      figures.push(figure("overview through the Remix handler (auth + JSON)", full, "one SQL query on the counters", overviewBaseline, 50));
+      figures.push(
+        figure(
+          "overview through the Remix handler (auth + JSON)",
+          full,
+          "one SQL query on the counters",
+          overviewBaseline,
+          50,
+        ),
+      );
     } else {
       log("no build/: run `npx remix build` to include the overview through the Remix handler");
     }
@@ -349,7 +401,15 @@ async function main() {
         ),
       { runs: READ_RUNS, warmup: 3 },
     );
-    figures.push(figure(`first page of a ${SIZE.keys.toLocaleString()}-key tag`, firstPage, "keyset query by hand", firstPageBaseline, 50));
+    figures.push(
+      figure(
+        `first page of a ${SIZE.keys.toLocaleString()}-key tag`,
+        firstPage,
+        "keyset query by hand",
+        firstPageBaseline,
+        50,
+      ),
+    );
 
     const threeChar = await fragments(db, data.main, 3, 40);
     const sixChar = await fragments(db, data.main, 6, 40);
@@ -380,7 +440,13 @@ async function main() {
     for (let i = 0; i < DESTRUCTIVE_RUNS * 2; i++) {
       const [from, to] = i % 2 ? [data.target, data.bulkA] : [data.bulkA, data.target];
       const start = performance.now();
-      const result = await moveKeys({ shopId, tagId: from, selection: { scope: "all", q: "", status: null }, destinationTagId: to, actor });
+      const result = await moveKeys({
+        shopId,
+        tagId: from,
+        selection: { scope: "all", q: "", status: null },
+        destinationTagId: to,
+        actor,
+      });
       moveSamples.push(performance.now() - start);
       if (result.moved !== SIZE.bulk) throw new Error(`moved ${result.moved}`);
     }
@@ -400,7 +466,15 @@ async function main() {
       moveBaselineSamples.push(performance.now() - start);
       client.release();
     }
-    figures.push(figure(`bulk move, ${SIZE.bulk.toLocaleString()} keys ("all matching")`, stats(moveSamples), "INSERT ... SELECT + DELETE", stats(moveBaselineSamples), 2000));
+    figures.push(
+      figure(
+        `bulk move, ${SIZE.bulk.toLocaleString()} keys ("all matching")`,
+        stats(moveSamples),
+        "INSERT ... SELECT + DELETE",
+        stats(moveBaselineSamples),
+        2000,
+      ),
+    );
 
     // ---- bulk delete: the app deletes bulka, the baseline bulkb, on each fresh copy ------------
     log(`bulk delete of ${SIZE.bulk.toLocaleString()} keys`);
@@ -409,7 +483,12 @@ async function main() {
     for (let i = 0; i < DESTRUCTIVE_RUNS; i++) {
       db = await freshRunDatabase();
       let start = performance.now();
-      const result = await deleteKeys({ shopId, tagId: data.bulkA, selection: { scope: "all", q: "", status: null }, actor });
+      const result = await deleteKeys({
+        shopId,
+        tagId: data.bulkA,
+        selection: { scope: "all", q: "", status: null },
+        actor,
+      });
       deleteSamples.push(performance.now() - start);
       if (result.deleted !== SIZE.bulk) throw new Error(`deleted ${result.deleted}`);
       start = performance.now();
@@ -419,7 +498,15 @@ async function main() {
       );
       deleteBaselineSamples.push(performance.now() - start);
     }
-    figures.push(figure(`bulk delete, ${SIZE.bulk.toLocaleString()} keys (each in 3 tags)`, stats(deleteSamples), "DELETE ... WHERE id IN (tag)", stats(deleteBaselineSamples), 2000));
+    figures.push(
+      figure(
+        `bulk delete, ${SIZE.bulk.toLocaleString()} keys (each in 3 tags)`,
+        stats(deleteSamples),
+        "DELETE ... WHERE id IN (tag)",
+        stats(deleteBaselineSamples),
+        2000,
+      ),
+    );
 
     // ---- duplicate clean-up of the 1M-key tag ---------------------------------------------------
     log("duplicate clean-up of the big tag");
@@ -446,8 +533,23 @@ async function main() {
       );
       dedupeBaselineSamples.push(performance.now() - start);
     }
-    figures.push(figure(`duplicate clean-up, ${SIZE.keys.toLocaleString()}-key tag`, stats(dedupeSamples), "one DELETE with row_number()", stats(dedupeBaselineSamples), 5000));
-    figures.push(figure("  its preview (confirmation dialog)", stats(previewDedupeSamples), "one DELETE with row_number()", stats(dedupeBaselineSamples)));
+    figures.push(
+      figure(
+        `duplicate clean-up, ${SIZE.keys.toLocaleString()}-key tag`,
+        stats(dedupeSamples),
+        "one DELETE with row_number()",
+        stats(dedupeBaselineSamples),
+        5000,
+      ),
+    );
+    figures.push(
+      figure(
+        "  its preview (confirmation dialog)",
+        stats(previewDedupeSamples),
+        "one DELETE with row_number()",
+        stats(dedupeBaselineSamples),
+      ),
+    );
 
     // ---- deleting the 1M-key tag ------------------------------------------------------------------
     log("deleting the big tag");
@@ -476,13 +578,31 @@ async function main() {
       tagDeleteBaselineSamples.push(performance.now() - start);
       client.release();
     }
-    figures.push(figure(`delete a ${SIZE.keys.toLocaleString()}-key tag with its keys`, stats(tagDeleteSamples), "DELETE keys + tag by hand", stats(tagDeleteBaselineSamples), 10_000));
-    figures.push(figure("  its preview (confirmation dialog)", stats(previewTagSamples), "DELETE keys + tag by hand", stats(tagDeleteBaselineSamples)));
+    figures.push(
+      figure(
+        `delete a ${SIZE.keys.toLocaleString()}-key tag with its keys`,
+        stats(tagDeleteSamples),
+        "DELETE keys + tag by hand",
+        stats(tagDeleteBaselineSamples),
+        10_000,
+      ),
+    );
+    figures.push(
+      figure(
+        "  its preview (confirmation dialog)",
+        stats(previewTagSamples),
+        "DELETE keys + tag by hand",
+        stats(tagDeleteBaselineSamples),
+      ),
+    );
 
     await prisma.$disconnect();
     await raw?.end();
     notes.totalSeconds = Math.round((performance.now() - started) / 1000);
-    printFigures(`Licence key library: one shop of ${SIZE.keys.toLocaleString()} keys in ${SIZE.tags} tags among ${SHOPS} shops`, figures);
+    printFigures(
+      `Licence key library: one shop of ${SIZE.keys.toLocaleString()} keys in ${SIZE.tags} tags among ${SHOPS} shops`,
+      figures,
+    );
     console.log(notes);
     writeResults("library", figures, notes);
   } finally {

@@ -81,7 +81,9 @@ const SHOWN_TAGS = 3;
 /** A tag's keys: search, status filter, keyset pages, bulk selection on the page or of every match. */
 export function KeysIndex(props: KeysIndexProps) {
   const { keys, query, status, matches, matchesCapped, timeZone, loading } = props;
-  const { mode, setMode } = useSetIndexFiltersMode(query || status ? IndexFiltersMode.Filtering : IndexFiltersMode.Default);
+  const { mode, setMode } = useSetIndexFiltersMode(
+    query || status ? IndexFiltersMode.Filtering : IndexFiltersMode.Default,
+  );
   const matchesLabel = `${formatCount(matches)}${matchesCapped ? "+" : ""}`;
 
   const rows = keys.map((key, index) => {
@@ -129,7 +131,10 @@ export function KeysIndex(props: KeysIndexProps) {
         <IndexTable.Cell>
           {key.order ? (
             <div onClick={(event) => event.stopPropagation()}>
-              <Link url={orderAdminUrl(key.order.shopifyId)} accessibilityLabel={`Open order ${key.order.name} in Shopify`}>
+              <Link
+                url={orderAdminUrl(key.order.shopifyId)}
+                accessibilityLabel={`Open order ${key.order.name} in Shopify`}
+              >
                 {key.order.name}
               </Link>
             </div>
@@ -178,7 +183,7 @@ export function KeysIndex(props: KeysIndexProps) {
           disabled: false,
           loading: false,
         }}
-        tabs={[]}
+        tabs={[{ id: "all", content: "All keys" }]}
         selected={0}
         onSelect={() => {}}
         canCreateNewView={false}
@@ -201,7 +206,13 @@ export function KeysIndex(props: KeysIndexProps) {
         ]}
         appliedFilters={
           status
-            ? [{ key: "status", label: `Status: ${KEY_STATUS_LABELS[status]}`, onRemove: () => props.onStatusChange(null) }]
+            ? [
+                {
+                  key: "status",
+                  label: `Status: ${KEY_STATUS_LABELS[status]}`,
+                  onRemove: () => props.onStatusChange(null),
+                },
+              ]
             : []
         }
         onClearAll={() => {
@@ -214,7 +225,9 @@ export function KeysIndex(props: KeysIndexProps) {
       />
       <div style={{ padding: "var(--p-space-200) var(--p-space-400)" }}>
         <Text as="p" variant="bodySm" tone="subdued">
-          {query || status ? `${matchesLabel} ${matches === 1 && !matchesCapped ? "match" : "matches"}` : `${matchesLabel} licence ${matches === 1 ? "key" : "keys"}`}
+          {query || status
+            ? `${matchesLabel} ${matches === 1 && !matchesCapped ? "match" : "matches"}`
+            : `${matchesLabel} licence ${matches === 1 ? "key" : "keys"}`}
         </Text>
       </div>
       <IndexTable
@@ -241,7 +254,9 @@ export function KeysIndex(props: KeysIndexProps) {
           <EmptySearchResult
             title={query || status ? "No licence keys match" : "No licence keys in this tag"}
             description={
-              query || status ? "Try another part of the key, or clear the filters." : "Add keys to this tag to see them here."
+              query || status
+                ? "Try another part of the key, or clear the filters."
+                : "Add keys to this tag to see them here."
             }
             withIllustration
           />

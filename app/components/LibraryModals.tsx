@@ -35,7 +35,15 @@ export interface LibraryModalProps {
   children?: ReactNode;
 }
 
-export function LibraryModal({ open, title, onClose, previewLoading, error, primaryAction, children }: LibraryModalProps) {
+export function LibraryModal({
+  open,
+  title,
+  onClose,
+  previewLoading,
+  error,
+  primaryAction,
+  children,
+}: LibraryModalProps) {
   return (
     <Modal
       open={open}
@@ -203,7 +211,15 @@ export function DuplicatesBody({
   );
 }
 
-export function RenameTagBody({ value, onChange, error }: { value: string; onChange(value: string): void; error?: string }) {
+export function RenameTagBody({
+  value,
+  onChange,
+  error,
+}: {
+  value: string;
+  onChange(value: string): void;
+  error?: string;
+}) {
   return (
     <TextField
       label="Tag name"
@@ -250,8 +266,8 @@ export function MoveKeysBody({
   return (
     <BlockStack gap="300">
       <Text as="p">
-        Move {pluralize(count, "licence key")} out of <strong>{fromName}</strong> into another tag. Their status, and any
-        orders they are linked to, stay as they are.
+        Move {pluralize(count, "licence key")} out of <strong>{fromName}</strong> into another tag. Their status, and
+        any orders they are linked to, stay as they are.
       </Text>
       <Autocomplete
         options={shown}
@@ -305,9 +321,7 @@ export function AddTagsBody({
 
   return (
     <BlockStack gap="300">
-      <Text as="p">
-        Add tags to {pluralize(count, "licence key")}. The tags they already have stay.
-      </Text>
+      <Text as="p">Add tags to {pluralize(count, "licence key")}. The tags they already have stay.</Text>
       <Autocomplete
         allowMultiple
         options={shown}
@@ -342,12 +356,28 @@ export function AddTagsBody({
       {(chosen.length > 0 || newNames.length > 0) && (
         <InlineStack gap="200">
           {chosen.map((option) => (
-            <PolarisTag key={option.id} onRemove={() => onChange(chosen.filter((c) => c.id !== option.id), newNames)}>
+            <PolarisTag
+              key={option.id}
+              onRemove={() =>
+                onChange(
+                  chosen.filter((c) => c.id !== option.id),
+                  newNames,
+                )
+              }
+            >
               {option.name}
             </PolarisTag>
           ))}
           {newNames.map((name) => (
-            <PolarisTag key={name} onRemove={() => onChange(chosen, newNames.filter((n) => n !== name))}>
+            <PolarisTag
+              key={name}
+              onRemove={() =>
+                onChange(
+                  chosen,
+                  newNames.filter((n) => n !== name),
+                )
+              }
+            >
               {`${name} (new)`}
             </PolarisTag>
           ))}

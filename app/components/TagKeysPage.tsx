@@ -100,7 +100,11 @@ export function TagKeysPage({ data }: { data: TagKeysLoaderData }) {
     const intent = PREVIEW_INTENT[next.kind];
     if (!intent) return;
     const fields: Record<string, string> =
-      next.kind === "delete-key" ? { keyId: String(next.key.id) } : next.kind === "delete-tag" || next.kind === "duplicates" ? {} : selectionFields();
+      next.kind === "delete-key"
+        ? { keyId: String(next.key.id) }
+        : next.kind === "delete-tag" || next.kind === "duplicates"
+          ? {}
+          : selectionFields();
     preview.submit({ intent, ...fields }, { method: "post" });
   };
   const close = () => {
@@ -135,7 +139,8 @@ export function TagKeysPage({ data }: { data: TagKeysLoaderData }) {
 
   const expected = dialog ? PREVIEW_INTENT[dialog.kind] : null;
   const previewReady = preview.state === "idle" && preview.data?.intent === expected && preview.data.ok;
-  const previewError = preview.state === "idle" && preview.data?.intent === expected && !preview.data.ok ? preview.data.error : null;
+  const previewError =
+    preview.state === "idle" && preview.data?.intent === expected && !preview.data.ok ? preview.data.error : null;
   const previewData = (previewReady ? preview.data?.preview : undefined) as Record<string, unknown> | undefined;
   const previewLoading = expected !== null && !previewReady && !previewError;
   const busy = change.state !== "idle";
@@ -241,7 +246,9 @@ export function TagKeysPage({ data }: { data: TagKeysLoaderData }) {
             }}
             onQueryChange={setQuery}
             onStatusChange={(status: KeyStatusValue | null) => updateParams({ status, after: null, before: null })}
-            onPrevious={() => updateParams({ before: previousCursor === null ? null : String(previousCursor), after: null })}
+            onPrevious={() =>
+              updateParams({ before: previousCursor === null ? null : String(previousCursor), after: null })
+            }
             onNext={() => updateParams({ after: nextCursor === null ? null : String(nextCursor), before: null })}
           />
         </Card>
@@ -269,7 +276,11 @@ export function TagKeysPage({ data }: { data: TagKeysLoaderData }) {
       {dialog?.kind === "delete-keys" && (
         <LibraryModal
           open
-          title={selection ? `Delete ${selection.keys === 1 ? "1 licence key" : `${formatCount(selection.keys)} licence keys`}?` : "Delete licence keys?"}
+          title={
+            selection
+              ? `Delete ${selection.keys === 1 ? "1 licence key" : `${formatCount(selection.keys)} licence keys`}?`
+              : "Delete licence keys?"
+          }
           onClose={close}
           previewLoading={previewLoading}
           error={changeError?.message ?? previewError}
@@ -296,7 +307,8 @@ export function TagKeysPage({ data }: { data: TagKeysLoaderData }) {
             content: "Move keys",
             loading: busy,
             disabled: !destination || Boolean(previewError),
-            onAction: () => destination && submitChange("move-keys", { ...selectionFields(), destination: String(destination.id) }),
+            onAction: () =>
+              destination && submitChange("move-keys", { ...selectionFields(), destination: String(destination.id) }),
           }}
         >
           {selection && (
@@ -318,7 +330,11 @@ export function TagKeysPage({ data }: { data: TagKeysLoaderData }) {
           title="Add tags"
           onClose={close}
           previewLoading={previewLoading}
-          error={changeError && changeError.field !== "destination" && changeError.field !== "tags" ? changeError.message : previewError}
+          error={
+            changeError && changeError.field !== "destination" && changeError.field !== "tags"
+              ? changeError.message
+              : previewError
+          }
           primaryAction={{
             content: "Add tags",
             loading: busy,
@@ -341,7 +357,9 @@ export function TagKeysPage({ data }: { data: TagKeysLoaderData }) {
                 setChosenTags(chosen);
                 setNewTags(names);
               }}
-              error={changeError?.field === "destination" || changeError?.field === "tags" ? changeError.message : undefined}
+              error={
+                changeError?.field === "destination" || changeError?.field === "tags" ? changeError.message : undefined
+              }
             />
           )}
         </LibraryModal>
@@ -383,7 +401,9 @@ export function TagKeysPage({ data }: { data: TagKeysLoaderData }) {
           previewLoading={previewLoading}
           error={changeError?.message ?? previewError}
           primaryAction={{
-            content: previewData ? `Delete tag and ${formatCount(Number(previewData.keys))} ${previewData.keys === 1 ? "key" : "keys"}` : "Delete tag",
+            content: previewData
+              ? `Delete tag and ${formatCount(Number(previewData.keys))} ${previewData.keys === 1 ? "key" : "keys"}`
+              : "Delete tag",
             destructive: true,
             loading: busy,
             disabled: Boolean(previewError),

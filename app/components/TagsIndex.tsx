@@ -13,13 +13,7 @@ import {
   type IndexFiltersProps,
 } from "@shopify/polaris";
 import type { TagKind } from "@prisma/client";
-import {
-  formatCount,
-  formatDateTime,
-  isRunningLow,
-  usagePercent,
-  type TagSort,
-} from "~/lib/library";
+import { formatCount, formatDateTime, isRunningLow, usagePercent, type TagSort } from "~/lib/library";
 
 export interface TagsIndexRow {
   id: number;
@@ -76,7 +70,11 @@ export function TagsIndex(props: TagsIndexProps) {
               </Text>
             </Link>
             {tag.kind !== "USER" && <Badge>System</Badge>}
-            {low && <Badge tone={tag.pending === 0 ? "critical" : "warning"}>{tag.pending === 0 ? "Out of keys" : "Running low"}</Badge>}
+            {low && (
+              <Badge tone={tag.pending === 0 ? "critical" : "warning"}>
+                {tag.pending === 0 ? "Out of keys" : "Running low"}
+              </Badge>
+            )}
           </InlineStack>
         </IndexTable.Cell>
         <IndexTable.Cell>
@@ -129,7 +127,7 @@ export function TagsIndex(props: TagsIndexProps) {
         onQueryChange={props.onQueryChange}
         onQueryClear={() => props.onQueryChange("")}
         cancelAction={{ onAction: () => props.onQueryChange(""), disabled: false, loading: false }}
-        tabs={[]}
+        tabs={[{ id: "all", content: "All tags" }]}
         selected={0}
         onSelect={() => {}}
         canCreateNewView={false}

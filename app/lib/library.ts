@@ -98,9 +98,7 @@ export function parseKeyListParams(searchParams: URLSearchParams): KeyListParams
 }
 
 /** What a bulk action applies to: the rows ticked, or every key matching the list's search and filter. */
-export type KeySelection =
-  | { scope: "ids"; ids: number[] }
-  | { scope: "all"; q: string; status: KeyStatusValue | null };
+export type KeySelection = { scope: "ids"; ids: number[] } | { scope: "all"; q: string; status: KeyStatusValue | null };
 
 const MAX_SELECTED_IDS = 1_000;
 

@@ -107,7 +107,9 @@ function toKeyRow(row: RawKeyRow): KeyRow {
     type: row.type,
     status: row.status,
     createdAt: new Date(row.createdAt),
-    order: row.orderShopifyId ? { name: row.orderName || `#${row.orderShopifyId}`, shopifyId: row.orderShopifyId } : null,
+    order: row.orderShopifyId
+      ? { name: row.orderName || `#${row.orderShopifyId}`, shopifyId: row.orderShopifyId }
+      : null,
     tags: row.tags ?? [],
   };
 }
@@ -381,7 +383,13 @@ export async function deleteKeys({
           `Deleted ${pluralize(gone.keys, "licence key")} from tag "${tag.name}"` +
           (gone.linkedToOrders > 0 ? ` (${gone.linkedToOrders} linked to orders)` : ""),
         count: gone.keys,
-        details: { tagId: tag.id, tag: tag.name, ...describeSelection(selection), linkedToOrders: gone.linkedToOrders, sample: gone.sample ?? [] },
+        details: {
+          tagId: tag.id,
+          tag: tag.name,
+          ...describeSelection(selection),
+          linkedToOrders: gone.linkedToOrders,
+          sample: gone.sample ?? [],
+        },
       });
     }
     return { tag, deleted: gone.keys, linkedToOrders: gone.linkedToOrders };
@@ -412,11 +420,19 @@ async function addSelectionToTags(tx: Tx, shopId: number, sourceTagId: number, d
 async function resolveDestinations(tx: Tx, shopId: number, tagIds: number[], what: string) {
   const tags = await lockTags(tx, shopId, tagIds);
   if (tags.length !== new Set(tagIds).size) {
-    throw new LibraryError(`The ${what} tag no longer exists. It may have been deleted or renamed: pick another tag.`, 422, "destination");
+    throw new LibraryError(
+      `The ${what} tag no longer exists. It may have been deleted or renamed: pick another tag.`,
+      422,
+      "destination",
+    );
   }
   const system = tags.find((tag) => isSystemTag(tag.kind));
   if (system) {
-    throw new LibraryError(`"${system.name}" is a system tag: keys can't be put into it by hand. Pick one of your tags.`, 422, "destination");
+    throw new LibraryError(
+      `"${system.name}" is a system tag: keys can't be put into it by hand. Pick one of your tags.`,
+      422,
+      "destination",
+    );
   }
   return tags;
 }
@@ -442,7 +458,11 @@ export async function moveKeys({
   return prisma.$transaction(async (tx) => {
     const tag = await lockSourceTag(tx, shopId, tagId);
     if (destinationTagId === tag.id) {
-      throw new LibraryError(`These keys are already in "${tag.name}". Pick another tag to move them to.`, 422, "destination");
+      throw new LibraryError(
+        `These keys are already in "${tag.name}". Pick another tag to move them to.`,
+        422,
+        "destination",
+      );
     }
     const moved = await selectKeys(tx, tag, selection);
     const [destination] = await resolveDestinations(tx, shopId, [destinationTagId], "destination");
@@ -457,7 +477,11 @@ export async function moveKeys({
         action: "keys.move",
         summary: `Moved ${pluralize(moved, "licence key")} from tag "${tag.name}" to "${destination.name}"`,
         count: moved,
-        details: { from: { id: tag.id, name: tag.name }, to: { id: destination.id, name: destination.name }, ...describeSelection(selection) },
+        details: {
+          from: { id: tag.id, name: tag.name },
+          to: { id: destination.id, name: destination.name },
+          ...describeSelection(selection),
+        },
       });
     }
     return { tag, destination, moved };
@@ -500,7 +524,12 @@ export async function addTagsToKeys({
         action: "keys.tag",
         summary: `Added ${destinations.length === 1 ? "tag" : "tags"} ${names} to ${pluralize(keys, "licence key")} of tag "${tag.name}"`,
         count: keys,
-        details: { from: { id: tag.id, name: tag.name }, tags: destinations.map((d) => ({ id: d.id, name: d.name })), added, ...describeSelection(selection) },
+        details: {
+          from: { id: tag.id, name: tag.name },
+          tags: destinations.map((d) => ({ id: d.id, name: d.name })),
+          added,
+          ...describeSelection(selection),
+        },
       });
     }
     return { tag, destinations, keys, added };

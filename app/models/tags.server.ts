@@ -261,7 +261,13 @@ export interface TagDeletePreview {
 }
 
 /** What "Delete tag" will do, for its confirmation. */
-export async function previewTagDelete({ shopId, tagId }: { shopId: number; tagId: number }): Promise<TagDeletePreview> {
+export async function previewTagDelete({
+  shopId,
+  tagId,
+}: {
+  shopId: number;
+  tagId: number;
+}): Promise<TagDeletePreview> {
   const tag = await getTag({ shopId, tagId });
   refuseSystemTag(tag, "deleted");
   // Pending keys are never linked to an order, so only the (few) handed-out keys are read for that count.
@@ -345,7 +351,13 @@ function duplicatesQuery(shopId: number, tagId: number) {
     SELECT "id", "value", "status" FROM ranked WHERE rn > 1`;
 }
 
-export async function previewDuplicateCleanup({ shopId, tagId }: { shopId: number; tagId: number }): Promise<DuplicatePreview> {
+export async function previewDuplicateCleanup({
+  shopId,
+  tagId,
+}: {
+  shopId: number;
+  tagId: number;
+}): Promise<DuplicatePreview> {
   const tag = await getTag({ shopId, tagId });
   const [row] = await prisma.$queryRaw<{ duplicateValues: number; remove: number; keptInUse: number }[]>`
     SELECT count(DISTINCT "value")::int AS "duplicateValues",

@@ -49,7 +49,13 @@ export default function Activity() {
             itemCount={entries.length}
             selectable={false}
             loading={loading}
-            headings={[{ title: "When" }, { title: "Action" }, { title: "Details" }, { title: "Keys", alignment: "end" }, { title: "By" }]}
+            headings={[
+              { title: "When" },
+              { title: "Action" },
+              { title: "Details" },
+              { title: "Keys", alignment: "end" },
+              { title: "By" },
+            ]}
             pagination={{
               hasPrevious: before !== null,
               hasNext: after !== null,

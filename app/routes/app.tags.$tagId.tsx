@@ -3,7 +3,9 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import type { ShouldRevalidateFunction } from "@remix-run/react";
-import { useLoaderData } from "@remix-run/react";
+import { isRouteErrorResponse, useLoaderData, useRouteError } from "@remix-run/react";
+import { Card, EmptyState, Page } from "@shopify/polaris";
+import { boundary } from "@shopify/shopify-app-remix/server";
 import { z } from "zod";
 import { requireAdmin } from "~/admin.server";
 import { TagKeysPage } from "~/components/TagKeysPage";
@@ -69,7 +71,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     params: list,
     timeZone: shop.ianaTimezone,
     // Keys can only be put into the merchant's own tags.
-    tagOptions: options.filter((option) => option.kind === "USER" && option.id !== tag.id).map(({ id, name }) => ({ id, name })),
+    tagOptions: options
+      .filter((option) => option.kind === "USER" && option.id !== tag.id)
+      .map(({ id, name }) => ({ id, name })),
   });
 }
 
@@ -126,10 +130,20 @@ export async function action({ request, params }: ActionFunctionArgs) {
       }
       case "delete-keys": {
         const { deleted } = await deleteKeys({ shopId, tagId, selection: selection(), actor });
-        return answer({ intent, ok: true, message: `${deleted === 1 ? "1 licence key" : `${deleted} licence keys`} deleted` });
+        return answer({
+          intent,
+          ok: true,
+          message: `${deleted === 1 ? "1 licence key" : `${deleted} licence keys`} deleted`,
+        });
       }
       case "move-keys": {
-        const result = await moveKeys({ shopId, tagId, selection: selection(), destinationTagId: formId("destination"), actor });
+        const result = await moveKeys({
+          shopId,
+          tagId,
+          selection: selection(),
+          destinationTagId: formId("destination"),
+          actor,
+        });
         return answer({
           intent,
           ok: true,
@@ -191,13 +205,36 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 // Previews read; only a change refreshes the list (and the tag's counts).
-export const shouldRevalidate: ShouldRevalidateFunction = ({ formData, defaultShouldRevalidate }) => {
+// A deleted tag is not reloaded either: the page moves on to the overview instead of a 404.
+export const shouldRevalidate: ShouldRevalidateFunction = ({ formData, actionResult, defaultShouldRevalidate }) => {
   const intent = formData?.get("intent");
   if (typeof intent === "string" && intent.startsWith("preview-")) return false;
+  if (intent === "delete-tag" && (actionResult as TagActionResult | undefined)?.ok) return false;
   return defaultShouldRevalidate;
 };
 
 export default function TagKeys() {
   const data = useLoaderData<typeof loader>();
   return <TagKeysPage key={data.tag.id} data={data} />;
+}
+
+// A tag that is gone (deleted, or never this shop's) gets a way back instead of an error page.
+export function ErrorBoundary() {
+  const error = useRouteError();
+  if (isRouteErrorResponse(error) && error.status === 404) {
+    return (
+      <Page title="Tag not found" backAction={{ content: "Licence keys", url: "/app" }}>
+        <Card>
+          <EmptyState
+            heading="This tag doesn't exist"
+            action={{ content: "Back to licence keys", url: "/app" }}
+            image=""
+          >
+            <p>It may have been deleted, or the link is wrong.</p>
+          </EmptyState>
+        </Card>
+      </Page>
+    );
+  }
+  return boundary.error(error);
 }

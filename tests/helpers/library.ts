@@ -21,7 +21,11 @@ export async function addKeys(
     tagIds = [],
     status = "PENDING",
     type = "UPLOADED",
-  }: { tagIds?: number[]; status?: "PENDING" | "ASSIGNED" | "USED" | "RETIRED"; type?: "UPLOADED" | "AUTO_GENERATED" } = {},
+  }: {
+    tagIds?: number[];
+    status?: "PENDING" | "ASSIGNED" | "USED" | "RETIRED";
+    type?: "UPLOADED" | "AUTO_GENERATED";
+  } = {},
 ) {
   const targets = tagIds.length > 0 ? tagIds : [(await systemTag(shopId, "UNTAGGED")).id];
   const rows = await prisma.$queryRaw<{ id: number }[]>`
@@ -41,7 +45,10 @@ export async function addKeys(
 /** An order of the shop, linked to the given keys (which become assigned). */
 export async function linkOrder(shopId: number, keyIds: number[], { name = "#1001", shopifyId = 5550001n } = {}) {
   const order = await prisma.order.create({ data: { shopId, shopifyId, name } });
-  await prisma.licenseKey.updateMany({ where: { id: { in: keyIds } }, data: { status: "ASSIGNED", orderId: order.id } });
+  await prisma.licenseKey.updateMany({
+    where: { id: { in: keyIds } },
+    data: { status: "ASSIGNED", orderId: order.id },
+  });
   return order;
 }
 
@@ -58,7 +65,12 @@ export async function countersAndTruth(tagId: number) {
     WHERE kt."tag_id" = ${tagId} GROUP BY k."status"`;
   const by = Object.fromEntries(rows.map((r) => [r.status, r.n]));
   return {
-    counters: { pending: tag.pendingCount, assigned: tag.assignedCount, used: tag.usedCount, retired: tag.retiredCount },
+    counters: {
+      pending: tag.pendingCount,
+      assigned: tag.assignedCount,
+      used: tag.usedCount,
+      retired: tag.retiredCount,
+    },
     truth: { pending: by.PENDING ?? 0, assigned: by.ASSIGNED ?? 0, used: by.USED ?? 0, retired: by.RETIRED ?? 0 },
   };
 }

@@ -109,7 +109,9 @@ describe("a tag's key list", () => {
     expect(page.matches).toBe(5200);
     expect(page.keys[0].value).toBe("COMMON-5200");
     expect(page.keys).toHaveLength(50);
-    expect((await listKeys({ shopId, tagId: tag.id, q: "mmon-5199" })).keys.map((k) => k.value)).toEqual(["COMMON-5199"]);
+    expect((await listKeys({ shopId, tagId: tag.id, q: "mmon-5199" })).keys.map((k) => k.value)).toEqual([
+      "COMMON-5199",
+    ]);
   });
 
   it("filters by status with counts from the tag's counters", async () => {
@@ -198,7 +200,10 @@ describe("bulk delete", () => {
       linkedToOrders: 1,
       inOtherTags: 1,
     });
-    expect(await deleteKeys({ shopId, tagId: tag.id, selection, actor })).toMatchObject({ deleted: 3, linkedToOrders: 1 });
+    expect(await deleteKeys({ shopId, tagId: tag.id, selection, actor })).toMatchObject({
+      deleted: 3,
+      linkedToOrders: 1,
+    });
     expect((await listKeys({ shopId, tagId: tag.id })).keys.map((k) => k.value)).toEqual(["D"]);
     await expectCountersTrue(tag.id, other.id);
     expect((await listAudit({ shopId })).entries[0]).toMatchObject({
@@ -229,12 +234,16 @@ describe("bulk delete", () => {
     const [notInTag] = await addKeys(shopId, ["NOT-IN-TAG"], { tagIds: [elsewhere.id] });
     const [theirs] = await addKeys(otherShopId, ["THEIRS"]);
     for (const foreign of [theirs, notInTag]) {
-      const error = await refusal(deleteKeys({ shopId, tagId: tag.id, selection: { scope: "ids", ids: [mine, foreign] }, actor }));
+      const error = await refusal(
+        deleteKeys({ shopId, tagId: tag.id, selection: { scope: "ids", ids: [mine, foreign] }, actor }),
+      );
       expect(error.status).toBe(404);
     }
     expect(await prisma.licenseKey.count()).toBe(3);
     const theirTag = await systemTag(otherShopId, "UNTAGGED");
-    const error = await refusal(deleteKeys({ shopId, tagId: theirTag.id, selection: { scope: "all", q: "", status: null }, actor }));
+    const error = await refusal(
+      deleteKeys({ shopId, tagId: theirTag.id, selection: { scope: "all", q: "", status: null }, actor }),
+    );
     expect(error.status).toBe(404);
     expect(await prisma.licenseKey.count()).toBe(3);
     expect((await listAudit({ shopId })).entries).toEqual([]);
@@ -252,7 +261,13 @@ describe("moving keys", () => {
     // M3 already sits in the destination: it just leaves "from".
     await prisma.keyTag.create({ data: { tagId: to.id, keyId: ids[2], shopId } });
 
-    const result = await moveKeys({ shopId, tagId: from.id, selection: { scope: "ids", ids }, destinationTagId: to.id, actor });
+    const result = await moveKeys({
+      shopId,
+      tagId: from.id,
+      selection: { scope: "ids", ids },
+      destinationTagId: to.id,
+      actor,
+    });
     expect(result.moved).toBe(3);
     expect(await tagNamesOf(ids[0])).toEqual(["also", "to"]);
     expect(await tagNamesOf(ids[1])).toEqual(["to"]);
@@ -271,7 +286,13 @@ describe("moving keys", () => {
     const untagged = await systemTag(shopId, "UNTAGGED");
     const to = await createTag(shopId, "to");
     const ids = await addKeys(shopId, ["LOOSE-1", "LOOSE-2"]);
-    await moveKeys({ shopId, tagId: untagged.id, selection: { scope: "all", q: "", status: null }, destinationTagId: to.id, actor });
+    await moveKeys({
+      shopId,
+      tagId: untagged.id,
+      selection: { scope: "all", q: "", status: null },
+      destinationTagId: to.id,
+      actor,
+    });
     expect(await tagNamesOf(ids[0])).toEqual(["to"]);
     expect((await listKeys({ shopId, tagId: untagged.id })).matches).toBe(0);
     await expectCountersTrue(untagged.id, to.id);
@@ -308,10 +329,22 @@ describe("adding tags", () => {
     const [loose] = await addKeys(shopId, ["LOOSE"]);
     const [tagged] = await addKeys(shopId, ["TAGGED"], { tagIds: [games.id] });
 
-    await addTagsToKeys({ shopId, tagId: games.id, selection: { scope: "ids", ids: [tagged] }, newTagNames: ["bundle"], actor });
+    await addTagsToKeys({
+      shopId,
+      tagId: games.id,
+      selection: { scope: "ids", ids: [tagged] },
+      newTagNames: ["bundle"],
+      actor,
+    });
     expect(await tagNamesOf(tagged)).toEqual(["bundle", "games"]);
 
-    await addTagsToKeys({ shopId, tagId: untagged.id, selection: { scope: "ids", ids: [loose] }, tagIds: [games.id], actor });
+    await addTagsToKeys({
+      shopId,
+      tagId: untagged.id,
+      selection: { scope: "ids", ids: [loose] },
+      tagIds: [games.id],
+      actor,
+    });
     expect(await tagNamesOf(loose)).toEqual(["games"]);
     expect(await untaggedKeysWithTags(shopId)).toBe(0);
     const bundle = await prisma.tag.findFirstOrThrow({ where: { shopId, name: "bundle" } });
@@ -324,7 +357,13 @@ describe("adding tags", () => {
     const [key] = await addKeys(shopId, ["K"], { tagIds: [games.id] });
     const auto = await systemTag(shopId, "AUTO_GENERATED");
     const bad = await refusal(
-      addTagsToKeys({ shopId, tagId: games.id, selection: { scope: "ids", ids: [key] }, newTagNames: ["Bad Name"], actor }),
+      addTagsToKeys({
+        shopId,
+        tagId: games.id,
+        selection: { scope: "ids", ids: [key] },
+        newTagNames: ["Bad Name"],
+        actor,
+      }),
     );
     expect(bad.message).toMatch(/lowercase letters a-z/);
     const system = await refusal(

@@ -234,7 +234,11 @@ describe("clean up duplicates", () => {
     const result = await cleanUpDuplicates({ shopId, tagId: tag.id, actor });
     expect(result).toMatchObject({ removed: 2, deleted: 1, unlinked: 1, keptInUse: 1 });
 
-    const left = await prisma.keyTag.findMany({ where: { tagId: tag.id }, select: { keyId: true }, orderBy: { keyId: "asc" } });
+    const left = await prisma.keyTag.findMany({
+      where: { tagId: tag.id },
+      select: { keyId: true },
+      orderBy: { keyId: "asc" },
+    });
     expect(left.map((row) => row.keyId)).toEqual([xOld, yOld, xAssigned, z]);
     expect(await prisma.licenseKey.findUnique({ where: { id: xPending } })).toBeNull();
     // The copy that also sat in "other" only left this tag.

@@ -23,7 +23,10 @@ beforeEach(async () => {
 
 async function load<T = Record<string, unknown>>(path: string, routeId: string, shop = TEST_SHOP) {
   const response = await handle(adminRequest(dataPath(path, routeId), { shop }));
-  return { status: response.status, body: (response.status < 300 ? await response.json() : await response.text()) as T };
+  return {
+    status: response.status,
+    body: (response.status < 300 ? await response.json() : await response.text()) as T,
+  };
 }
 
 async function post(tagId: number, form: Record<string, string | string[]>, shop = TEST_SHOP) {
@@ -182,7 +185,11 @@ describe("actions on a tag", () => {
     const preview = await post(games.id, { intent: "preview-delete-tag" });
     expect(preview.body).toMatchObject({ ok: true, preview: { keys: 2, linkedToOrders: 0, inOtherTags: 0 } });
     const deleted = await post(games.id, { intent: "delete-tag" });
-    expect(deleted.body).toMatchObject({ ok: true, redirectTo: "/app", message: "Tag arcade and its 2 licence keys deleted" });
+    expect(deleted.body).toMatchObject({
+      ok: true,
+      redirectTo: "/app",
+      message: "Tag arcade and its 2 licence keys deleted",
+    });
     expect(await prisma.tag.count({ where: { id: games.id } })).toBe(0);
     expect(await prisma.licenseKey.count({ where: { shopId } })).toBe(0);
   });
@@ -192,7 +199,10 @@ describe("actions on a tag", () => {
     await addKeys(shopId, ["SAME", "SAME", "OTHER"], { tagIds: [games.id] });
     const preview = await post(games.id, { intent: "preview-duplicates" });
     expect(preview.body).toMatchObject({ ok: true, preview: { duplicateValues: 1, remove: 1, keptInUse: 0 } });
-    expect((await post(games.id, { intent: "clean-up-duplicates" })).body).toMatchObject({ ok: true, message: "1 duplicate removed" });
+    expect((await post(games.id, { intent: "clean-up-duplicates" })).body).toMatchObject({
+      ok: true,
+      message: "1 duplicate removed",
+    });
     expect(await prisma.licenseKey.count({ where: { shopId } })).toBe(2);
   });
 });
@@ -228,7 +238,12 @@ describe("another shop's ids", () => {
       expect.soft(status, `${form.intent} on tag ${tagId}`).toBe(404);
     }
     // A destination of another shop is indistinguishable from a deleted one.
-    const foreignDestination = await post(mine.id, { intent: "move-keys", scope: "ids", ids: String(myKey), destination: String(theirDestination.id) });
+    const foreignDestination = await post(mine.id, {
+      intent: "move-keys",
+      scope: "ids",
+      ids: String(myKey),
+      destination: String(theirDestination.id),
+    });
     expect(foreignDestination.status).toBe(422);
 
     const after = await prisma.$queryRaw<{ snapshot: string }[]>`
