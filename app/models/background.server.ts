@@ -6,6 +6,7 @@ import { DEFAULT_LEASE_MS, newWorkerId, registerJobHandler, runDueJobs } from ".
 import { exportJobHandler } from "./export.server";
 import { purgeExpiredExports } from "./export-files.server";
 import { deliverDueMail } from "./mailer.server";
+import { cleanUpStaleImports } from "./key-import.server";
 
 registerJobHandler("EXPORT", exportJobHandler());
 
@@ -26,7 +27,8 @@ export async function runBackgroundTick({
   const jobs = await runDueJobs({ workerId, leaseMs, signal });
   const mail = await deliverDueMail();
   const purged = await purgeExpiredExports();
-  return { jobs, mail, purged };
+  const staleImports = await cleanUpStaleImports();
+  return { jobs, mail, purged, staleImports };
 }
 
 interface Runner {
@@ -77,6 +79,7 @@ export function startBackgroundWork({ intervalMs = 1_000 }: { intervalMs?: numbe
         if (Date.now() - lastHousekeeping < HOUSEKEEPING_EVERY_MS) return;
         lastHousekeeping = Date.now();
         await purgeExpiredExports();
+        await cleanUpStaleImports();
       },
       controller.signal,
     ),
