@@ -61,6 +61,11 @@ export function renderAdminFrame(options: {
 <title>${escapeHtml(appName)} · ${escapeHtml(shopName)} · Shopify (demo)</title>
 <link rel="icon" href="data:image/svg+xml,${encodeURIComponent(APP_ICON_SVG.replace(' aria-hidden="true"', ' xmlns="http://www.w3.org/2000/svg"'))}">
 <link rel="stylesheet" href="/demo/admin.css">
+<script>
+  // The app's iframe may talk before admin.js has loaded: keep its messages until then.
+  window.__keyshelfDemoQueue = [];
+  addEventListener("message", function (event) { if (window.__keyshelfDemoQueue) window.__keyshelfDemoQueue.push(event); });
+</script>
 </head>
 <body>
 <div id="loading-bar" role="progressbar" aria-hidden="true"></div>

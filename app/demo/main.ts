@@ -37,6 +37,8 @@ async function main() {
 
   process.env.KEYSHELF_DEMO = "1";
   process.env.SHOPIFY_APP_URL ??= url;
+  // Keeps the banner readable: the library logs every authenticated request at "info".
+  process.env.SHOPIFY_LOG_LEVEL ??= "warning";
 
   const cleanups: Array<() => Promise<void>> = [];
   let stopping = false;

@@ -608,7 +608,7 @@
   // Messages from the app.
   var loadingBar = document.getElementById("loading-bar");
 
-  window.addEventListener("message", function (event) {
+  function onMessage(event) {
     if (event.source !== iframe.contentWindow || event.origin !== location.origin) return;
     var message = event.data;
     if (!message || message.source !== SOURCE) return;
@@ -682,7 +682,11 @@
       default:
         break;
     }
-  });
+  }
+  var early = window.__keyshelfDemoQueue || [];
+  window.__keyshelfDemoQueue = null;
+  early.forEach(onMessage);
+  window.addEventListener("message", onMessage);
 
   // Handles for tests and the curious (from the browser console).
   window.keyshelfDemo = { loadApp: loadApp, navigate: navigateApp, mintToken: mintToken };
