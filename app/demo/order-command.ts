@@ -32,7 +32,7 @@ export interface OrderCommand {
   help: boolean;
 }
 
-export function parseOrderArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): OrderCommand {
+export function parseOrderArgs(argv: string[], env: Record<string, string | undefined> = process.env): OrderCommand {
   const command: OrderCommand = {
     lines: [],
     customer: DEMO_CUSTOMERS[Math.floor(Math.random() * DEMO_CUSTOMERS.length)],
