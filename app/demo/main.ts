@@ -109,7 +109,7 @@ ${line}
   API secret   ${apiSecret}
   Database     ${databaseUrl.replace(/:[^:@/]+@/, ":****@")}
 ${banners.map((b) => `  ${b}`).join("\n")}${banners.length ? "\n" : ""}
-  Fire an order (another terminal):
+  Fire an order (another terminal${port === 3000 ? "" : `, with PORT=${port} set`}):
     npm run demo:order                                   one unit of ${DEMO_PRODUCTS[0].title}
     npm run demo:order -- --product codevault-ide --quantity 2
     npm run demo:order -- --variant ${DEMO_PRODUCTS[0].variants[1].id}       the 5-seat variant

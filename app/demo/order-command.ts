@@ -161,5 +161,6 @@ export async function fireOrder(command: OrderCommand, secret: string, log: (lin
       );
     }
   }
+  if (results.some((r) => r.status >= 200 && r.status < 300)) log(`See it in the admin: ${command.url}/apps/keyshelf/app/orders`);
   return results;
 }
