@@ -10,6 +10,7 @@ import prisma from "~/db.server";
 import { config } from "~/config.server";
 import { CSV_CONTENT_TYPE } from "~/lib/csv";
 import { pgPool } from "~/pg.server";
+import type pg from "pg";
 import { NOW_UTC } from "./jobs.server";
 
 /** Exports are kept this long; links never outlive them. */
@@ -68,10 +69,14 @@ export function readExportChunks(jobId: number): Readable {
     (async function* () {
       let nextSeq = 0;
       for (;;) {
-        const { rows } = await pgPool("write").query<{ seq: number; data: Buffer }>(
-          `SELECT "seq", "data" FROM "export_file" WHERE "job_id" = $1 AND "seq" >= $2 ORDER BY "seq" LIMIT 2`,
-          [jobId, nextSeq],
-        );
+        // Binary results: bytea arrives as the bytes themselves, not as hex text to decode.
+        // (`binary` is a node-postgres query option its type definitions leave out.)
+        const query = {
+          text: `SELECT "seq", "data" FROM "export_file" WHERE "job_id" = $1 AND "seq" >= $2 ORDER BY "seq" LIMIT 2`,
+          values: [jobId, nextSeq],
+          binary: true,
+        } as pg.QueryConfig<number[]>;
+        const { rows } = await pgPool("write").query<{ seq: number; data: Buffer }>(query);
         for (const row of rows) {
           // A gap means a chunk went missing: never hand out a silently truncated file.
           if (row.seq !== nextSeq) throw new Error(`Export ${jobId} is missing chunk ${nextSeq}.`);

@@ -412,6 +412,10 @@ export function exportJobHandler({ chunkBytes = DEFAULT_CHUNK_BYTES, batchRows }
     let pendingRows = 0;
     let pendingLastKeyId = cursor.lastKeyId;
 
+    // One commit in flight while the next chunk is read and formatted: the database writes chunk n
+    // while it streams the rows of chunk n + 1. Commits stay in order (each waits for the last), so
+    // the resume point only ever moves forward over committed chunks.
+    let inFlight: Promise<void> = Promise.resolve();
     const flush = async () => {
       const data = Buffer.from(parts.join(""), "utf8");
       const next: ExportCursor = {
@@ -420,17 +424,22 @@ export function exportJobHandler({ chunkBytes = DEFAULT_CHUNK_BYTES, batchRows }
         rows: cursor.rows + pendingRows,
         bytes: cursor.bytes + data.length,
       };
-      await context.commit({ progress: next.rows, result: { ...next } }, async (client) => {
-        await client.query(
-          `INSERT INTO "export_file" ("shop_id", "job_id", "seq", "data", "created_at")
-           VALUES ($1, $2, $3, $4, now() AT TIME ZONE 'UTC')`,
-          [job.shopId, job.id, next.seq, data],
-        );
-      });
       Object.assign(cursor, next);
       parts = [];
       pendingChars = 0;
       pendingRows = 0;
+      await inFlight;
+      inFlight = context
+        .commit({ progress: next.rows, result: { ...next } }, async (client) => {
+          await client.query(
+            `INSERT INTO "export_file" ("shop_id", "job_id", "seq", "data", "created_at")
+             VALUES ($1, $2, $3, $4, now() AT TIME ZONE 'UTC')`,
+            [job.shopId, job.id, next.seq, data],
+          );
+        })
+        .then(() => undefined);
+      // Surfaced by the next `await inFlight`; this only keeps Node from calling it unhandled meanwhile.
+      inFlight.catch(() => undefined);
     };
 
     for await (const batch of exportCsvBatches({
@@ -449,6 +458,7 @@ export function exportJobHandler({ chunkBytes = DEFAULT_CHUNK_BYTES, batchRows }
       if (pendingChars >= chunkBytes) await flush();
     }
     if (parts.length > 0) await flush();
+    await inFlight;
 
     const info: ExportFileInfo = {
       fileName: payload.fileName,

@@ -1,0 +1,282 @@
+// CSV export of licence keys (issue 6): 1,000,000 keys of one shop (among 10 shops, 1,000 tags,
+// orders with customers, keys in several tags) exported by the app's own code, against PostgreSQL
+// COPY TO measured in the same run. Targets: the export's rows/s >= 0.5x COPY's, and a peak RSS under
+// 200 MB whatever the row count (compare the --quick run: 10x fewer rows, same memory).
+//
+// Figures:
+//   export stream       exportCsvBatches: COPY of the raw rows -> CSV (csv-stringify, zone-shifted
+//                       times, formula cells defused), as "Download now" streams it; bytes discarded.
+//   background export   the whole job: claim, stream, 1 MB chunks committed to export_file with their
+//                       resume point, completion.
+//   baseline            COPY (the same rows, formatted by SQL: labels, tags, times in the shop's zone)
+//                       TO STDOUT (FORMAT csv): the database writing the same file itself.
+//   reference           COPY license_key TO STDOUT: the bare table, no joins or formatting.
+//
+//   npx tsx bench/export.ts            1,000,000 keys, 5 runs of each
+//   npx tsx bench/export.ts --quick    100,000 keys, 3 runs
+import { performance } from "node:perf_hooks";
+import pg from "pg";
+import { to as copyTo } from "pg-copy-streams";
+import { benchDatabase, printFigures, quick, stats, writeResults, type Figure, type Stats } from "./lib/harness";
+
+const KEYS = quick ? 100_000 : 1_000_000;
+const RUNS = quick ? 3 : 5;
+const SHOPS = 10;
+const TIME_ZONE = "Europe/Berlin";
+
+/** Peak resident memory of this process while `fn` runs, sampled every 10 ms. */
+async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ result: T; peakMb: number }> {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 10);
+  try {
+    const result = await fn();
+    peak = Math.max(peak, process.memoryUsage().rss);
+    return { result, peakMb: peak / 2 ** 20 };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+async function seed(client: pg.Client) {
+  const started = performance.now();
+  const query = client.query.bind(client);
+  client = Object.assign(Object.create(client) as pg.Client, {
+    query: async (sql: string) => {
+      const t = performance.now();
+      const result = await query(sql);
+      if (process.env.BENCH_VERBOSE)
+        console.log(`  ${(performance.now() - t).toFixed(0)} ms  ${sql.trim().split("\n")[0].slice(0, 70)}`);
+      return result;
+    },
+  });
+  await client.query(`
+    INSERT INTO "shop" ("domain", "name", "email", "iana_timezone", "updated_at")
+    SELECT 'bench-' || g || '.myshopify.com', 'Bench ' || g, 'owner' || g || '@bench.test', '${TIME_ZONE}', now()
+    FROM generate_series(1, ${SHOPS}) g`);
+  await client.query(`
+    INSERT INTO "tag" ("shop_id", "name", "kind", "updated_at")
+    SELECT s, CASE k WHEN 1 THEN 'Auto-generated' ELSE 'No tag' END,
+      CASE k WHEN 1 THEN 'AUTO_GENERATED'::"TagKind" ELSE 'UNTAGGED'::"TagKind" END, now()
+    FROM generate_series(1, ${SHOPS}) s, generate_series(1, 2) k`);
+  // 1,000 tags in the measured shop (names a-z only), 10 in each other shop.
+  await client.query(`
+    INSERT INTO "tag" ("shop_id", "name", "updated_at")
+    SELECT 1, 'tag' || chr(97 + g / 676 % 26) || chr(97 + g / 26 % 26) || chr(97 + g % 26), now() FROM generate_series(0, 999) g
+    UNION ALL
+    SELECT s, 'tag' || chr(97 + g), now() FROM generate_series(2, ${SHOPS}) s, generate_series(0, 9) g`);
+  // Bulk load as a restore would: secondary indexes of the big tables dropped first and rebuilt
+  // from their own definitions afterwards (same schema, minutes faster than row-by-row upkeep).
+  const indexes = (
+    await client.query<{ name: string; definition: string }>(`
+      SELECT i.indexname AS name, i.indexdef AS definition FROM pg_indexes i
+      WHERE i.schemaname = 'public' AND i.tablename IN ('license_key', 'key_tag')
+        AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)`)
+  ).rows;
+  for (const index of indexes) await client.query(`DROP INDEX "${index.name}"`);
+  await client.query(`
+    INSERT INTO "order" ("shop_id", "shopify_id", "name", "email", "updated_at")
+    SELECT 1, 5000000000 + g, '#' || (1000 + g), CASE WHEN g % 5 = 0 THEN NULL ELSE 'customer' || g || '@example.com' END, now()
+    FROM generate_series(1, ${KEYS / 10}) g`);
+  // Keys: 29 characters; 10% auto-generated, 10% assigned and 5% used with an order; a few keys a
+  // spreadsheet would run as formulas. Other shops hold 10,000 keys each.
+  await client.query(`
+    INSERT INTO "license_key" ("shop_id", "value", "type", "status", "created_at", "assigned_at", "used_at", "order_id")
+    SELECT 1,
+      CASE WHEN g % 1000 = 0 THEN '=HYPERLINK("x",' || g || ')' ELSE
+      upper(substr(md5(g::text), 1, 5) || '-' || substr(md5(g::text), 6, 5) || '-' || substr(md5(g::text), 11, 5) || '-' || substr(md5(g::text), 16, 5)) END,
+      CASE WHEN g % 10 = 0 THEN 'AUTO_GENERATED'::"KeyType" ELSE 'UPLOADED'::"KeyType" END,
+      CASE WHEN g % 20 = 1 THEN 'USED'::"KeyStatus" WHEN g % 10 = 2 THEN 'ASSIGNED'::"KeyStatus" ELSE 'PENDING'::"KeyStatus" END,
+      timestamp '2026-01-01' + g * interval '17 seconds',
+      CASE WHEN g % 20 = 1 OR g % 10 = 2 THEN timestamp '2026-06-01' + g * interval '13 seconds' END,
+      CASE WHEN g % 20 = 1 THEN timestamp '2026-07-01' + g * interval '11 seconds' END,
+      CASE WHEN g % 20 = 1 OR g % 10 = 2 THEN 1 + g % ${KEYS / 10} END
+    FROM generate_series(1, ${KEYS}) g
+    UNION ALL
+    SELECT s, 'OTHER-' || s || '-' || g, 'UPLOADED', 'PENDING', now(), NULL, NULL, NULL
+    FROM generate_series(2, ${SHOPS}) s, generate_series(1, 10000) g`);
+  // Every key in one user tag of its shop (by position: the join is a hash join, not a scan per
+  // key); every 20th key of the measured shop also in a second one.
+  await client.query(`INSERT INTO "tag" ("shop_id", "name", "updated_at") VALUES (1, 'tagzzz', now())`);
+  await client.query(`
+    INSERT INTO "key_tag" ("tag_id", "key_id", "shop_id", "status")
+    WITH numbered AS (
+      SELECT "id", "shop_id", (row_number() OVER (PARTITION BY "shop_id" ORDER BY "id") - 1)::int AS n
+      FROM "tag" WHERE "kind" = 'USER' AND "name" <> 'tagzzz'
+    )
+    SELECT t."id", k."id", k."shop_id", k."status"
+    FROM "license_key" k JOIN numbered t
+      ON t."shop_id" = k."shop_id" AND t.n = k."id" % CASE WHEN k."shop_id" = 1 THEN 1000 ELSE 10 END
+    UNION ALL
+    SELECT z."id", k."id", 1, k."status"
+    FROM "license_key" k JOIN "tag" z ON z."shop_id" = 1 AND z."name" = 'tagzzz'
+    WHERE k."shop_id" = 1 AND k."id" % 20 = 0`);
+  for (const index of indexes) await client.query(index.definition);
+  await client.query("VACUUM ANALYZE");
+  await client.query("CHECKPOINT");
+  return (performance.now() - started) / 1000;
+}
+
+/** The same file written by the database alone: labels, tag lists and zone-shifted times in SQL. */
+const BASELINE_SQL = `
+  COPY (
+    SELECT k."value",
+      CASE k."type" WHEN 'UPLOADED' THEN 'Uploaded' ELSE 'Auto-generated' END,
+      initcap(k."status"::text),
+      (SELECT string_agg(t."name", ', ' ORDER BY t."name") FROM "key_tag" kt JOIN "tag" t ON t."id" = kt."tag_id" WHERE kt."key_id" = k."id"),
+      o."name", o."shopify_id", o."email",
+      to_char(k."created_at" AT TIME ZONE 'UTC' AT TIME ZONE '${TIME_ZONE}', 'YYYY-MM-DD HH24:MI:SS'),
+      to_char(k."assigned_at" AT TIME ZONE 'UTC' AT TIME ZONE '${TIME_ZONE}', 'YYYY-MM-DD HH24:MI:SS'),
+      to_char(k."used_at" AT TIME ZONE 'UTC' AT TIME ZONE '${TIME_ZONE}', 'YYYY-MM-DD HH24:MI:SS')
+    FROM "license_key" k LEFT JOIN "order" o ON o."id" = k."order_id"
+    WHERE k."shop_id" = 1 ORDER BY k."id"
+  ) TO STDOUT (FORMAT csv, HEADER)`;
+
+async function copyOut(url: string, sql: string) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    let bytes = 0;
+    for await (const chunk of client.query(copyTo(sql)) as AsyncIterable<Buffer>) bytes += chunk.length;
+    return bytes;
+  } finally {
+    await client.end();
+  }
+}
+
+async function main() {
+  // The app's configuration wants Shopify credentials; the export never talks to Shopify.
+  process.env.SHOPIFY_API_KEY ??= "bench-api-key";
+  process.env.SHOPIFY_API_SECRET ??= "bench-api-secret";
+  process.env.KEYSHELF_DISABLE_WORKERS = "1";
+  const { url, server } = await benchDatabase("export");
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    console.log(
+      `Seeding ${KEYS.toLocaleString("en-US")} keys (plus ${((SHOPS - 1) * 10_000).toLocaleString("en-US")} in ${SHOPS - 1} other shops)...`,
+    );
+    const seedSeconds = await seed(admin);
+    console.log(`seeded in ${seedSeconds.toFixed(1)} s`);
+
+    // App modules read DATABASE_URL when first imported: import them after benchDatabase set it.
+    const prisma = (await import("../app/db.server")).default;
+    const { exportCsvBatches, exportColumns, startExport } = await import("../app/models/export.server");
+    const { formatCsvHeader } = await import("../app/lib/csv");
+    const { runDueJobs, registerJobHandler } = await import("../app/models/jobs.server");
+    const { exportJobHandler } = await import("../app/models/export.server");
+    const { closePgPool } = await import("../app/pg.server");
+    registerJobHandler("EXPORT", exportJobHandler());
+    const shop = await prisma.shop.findUniqueOrThrow({ where: { id: 1 } });
+    const scope = { tagId: null, q: "", status: null };
+
+    const samples = { baseline: [] as number[], table: [] as number[], stream: [] as number[], job: [] as number[] };
+    const peaks = { stream: 0, job: 0 };
+    const sizes = { baseline: 0, stream: 0, job: 0 };
+    let rowsOut = 0;
+
+    const time = async (fn: () => Promise<void>) => {
+      const start = performance.now();
+      await fn();
+      return performance.now() - start;
+    };
+
+    // Warm-up: one of each, untimed (caches, JIT).
+    await copyOut(url, BASELINE_SQL);
+    for await (const batch of exportCsvBatches({ shopId: 1, scope, timeZone: TIME_ZONE, expectedRows: KEYS }))
+      void batch;
+    const idleRss = process.memoryUsage().rss / 2 ** 20;
+    console.log(`RSS after warm-up (app modules loaded, Prisma connected): ${idleRss.toFixed(0)} MB`);
+
+    for (let run = 0; run < RUNS; run++) {
+      // Interleaved, so that a noisy neighbour slows every variant alike.
+      samples.baseline.push(await time(async () => void (sizes.baseline = await copyOut(url, BASELINE_SQL))));
+      samples.table.push(await time(async () => void (await copyOut(url, `COPY "license_key" TO STDOUT`))));
+
+      const stream = await withPeakRss(() =>
+        time(async () => {
+          let bytes = Buffer.byteLength(formatCsvHeader(exportColumns(TIME_ZONE)));
+          let rows = 0;
+          for await (const batch of exportCsvBatches({ shopId: 1, scope, timeZone: TIME_ZONE, expectedRows: KEYS })) {
+            bytes += Buffer.byteLength(batch.csv);
+            rows += batch.rows;
+          }
+          sizes.stream = bytes;
+          rowsOut = rows;
+        }),
+      );
+      samples.stream.push(stream.result);
+      peaks.stream = Math.max(peaks.stream, stream.peakMb);
+
+      const job = await withPeakRss(() =>
+        time(async () => {
+          await startExport({ shop, scope, actor: "bench" });
+          await runDueJobs({ workerId: "bench" });
+        }),
+      );
+      samples.job.push(job.result);
+      peaks.job = Math.max(peaks.job, job.peakMb);
+      const [last] = await prisma.job.findMany({ where: { kind: "EXPORT" }, orderBy: { id: "desc" }, take: 1 });
+      if (last.state !== "SUCCEEDED") throw new Error(`Export job ended ${last.state}: ${last.error}`);
+      sizes.job = (last.result as { bytes: number }).bytes;
+      await admin.query(`DELETE FROM "export_file"`);
+      await admin.query(`DELETE FROM "job"`);
+      await admin.query(`DELETE FROM "audit_event"`);
+      console.log(
+        `run ${run + 1}/${RUNS}: baseline ${samples.baseline[run].toFixed(0)} ms, table ${samples.table[run].toFixed(0)} ms, ` +
+          `stream ${samples.stream[run].toFixed(0)} ms (peak ${stream.peakMb.toFixed(0)} MB), ` +
+          `job ${samples.job[run].toFixed(0)} ms (peak ${job.peakMb.toFixed(0)} MB)`,
+      );
+    }
+    if (rowsOut !== KEYS) throw new Error(`The export wrote ${rowsOut} rows, expected ${KEYS}.`);
+
+    const rowsPerSecond = (ms: Stats): Stats => ({
+      median: KEYS / (ms.median / 1000),
+      min: KEYS / (ms.max / 1000),
+      max: KEYS / (ms.min / 1000),
+      runs: ms.runs,
+    });
+    const baseline = { name: "COPY same rows as CSV", value: rowsPerSecond(stats(samples.baseline)) };
+    const table = { name: "COPY license_key (bare table)", value: rowsPerSecond(stats(samples.table)) };
+    const figure = (name: string, ms: number[], against: typeof baseline, target?: string): Figure => {
+      const value = rowsPerSecond(stats(ms));
+      const ratio = value.median / against.value.median;
+      return {
+        name,
+        unit: "rows/s",
+        value,
+        baseline: against,
+        ratio,
+        ...(target ? { target, pass: ratio >= 0.5 } : {}),
+      };
+    };
+    const peak = Math.max(peaks.stream, peaks.job);
+    const figures: Figure[] = [
+      figure("export stream (COPY -> CSV)", samples.stream, baseline, ">= 0.5x"),
+      figure("background export (chunks stored)", samples.job, baseline, ">= 0.5x"),
+      figure("export stream vs bare table COPY", samples.stream, table),
+      figure("background export vs bare table COPY", samples.job, table),
+      {
+        name: "peak RSS during exports",
+        unit: "MB",
+        value: { median: peak, min: Math.min(peaks.stream, peaks.job), max: peak, runs: RUNS * 2 },
+        target: "< 200 MB",
+        pass: peak < 200,
+      },
+    ];
+    printFigures(`CSV export of ${KEYS.toLocaleString("en-US")} licence keys`, figures);
+    console.log(
+      `file sizes: export ${(sizes.stream / 2 ** 20).toFixed(1)} MB (stored ${(sizes.job / 2 ** 20).toFixed(1)} MB), ` +
+        `baseline ${(sizes.baseline / 2 ** 20).toFixed(1)} MB`,
+    );
+    writeResults("export", figures, { keys: KEYS, seedSeconds, sizes, milliseconds: samples });
+    await prisma.$disconnect();
+    await closePgPool();
+  } finally {
+    await admin.end();
+    await server.stop();
+  }
+}
+
+await main();
