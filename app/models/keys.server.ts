@@ -364,15 +364,18 @@ export async function deleteKeys({
   return prisma.$transaction(async (tx) => {
     const tag = await lockSourceTag(tx, shopId, tagId);
     await selectKeys(tx, tag, selection);
-    const [gone] = await tx.$queryRaw<{ keys: number; linkedToOrders: number; sample: string[] | null }[]>`
+    // A few of the values go into the log, so the merchant can tell which keys these were.
+    const [{ sample }] = await tx.$queryRaw<{ sample: string[] | null }[]>`
+      SELECT array_agg(k."value") AS sample FROM (
+        SELECT k."value" FROM library_selection s JOIN "license_key" k ON k."id" = s."id" ORDER BY s."id" LIMIT 20
+      ) k`;
+    const [gone] = await tx.$queryRaw<{ keys: number; linkedToOrders: number }[]>`
       WITH gone AS (
         DELETE FROM "license_key" k USING library_selection s
         WHERE k."id" = s."id" AND k."shop_id" = ${shopId}
-        RETURNING k."value", k."order_id"
+        RETURNING k."order_id"
       )
-      SELECT count(*)::int AS keys, count("order_id")::int AS "linkedToOrders",
-             (array_agg("value"))[1:20] AS sample
-      FROM gone`;
+      SELECT count(*)::int AS keys, count("order_id")::int AS "linkedToOrders" FROM gone`;
     if (gone.keys > 0) {
       await recordAudit({
         tx,
@@ -388,7 +391,7 @@ export async function deleteKeys({
           tag: tag.name,
           ...describeSelection(selection),
           linkedToOrders: gone.linkedToOrders,
-          sample: gone.sample ?? [],
+          sample: sample ?? [],
         },
       });
     }

@@ -3,7 +3,7 @@
 // so nothing here aggregates keys to draw a screen; only previews of destructive actions look at keys.
 import { Prisma, type TagKind } from "@prisma/client";
 import prisma from "~/db.server";
-import { LibraryError, TAGS_PER_PAGE, tagNameSchema, type TagSort } from "~/lib/library";
+import { formatCount, LibraryError, pluralize, TAGS_PER_PAGE, tagNameSchema, type TagSort } from "~/lib/library";
 import { isSystemTag, TAG_NAME_RULE } from "~/lib/tags";
 import { recordAudit, type Db } from "./audit.server";
 
@@ -312,7 +312,7 @@ export async function deleteTag({ shopId, tagId, actor }: { shopId: number; tagI
       actor,
       action: "tag.delete",
       summary:
-        `Deleted tag "${tag.name}" and its ${gone.keys === 1 ? "licence key" : `${gone.keys} licence keys`}` +
+        `Deleted tag "${tag.name}" and its ${gone.keys === 1 ? "licence key" : `${formatCount(gone.keys)} licence keys`}` +
         (gone.linkedToOrders > 0 ? ` (${gone.linkedToOrders} linked to orders)` : ""),
       count: gone.keys,
       details: { tagId: tag.id, name: tag.name, keys: gone.keys, linkedToOrders: gone.linkedToOrders },
@@ -400,7 +400,7 @@ export async function cleanUpDuplicates({ shopId, tagId, actor }: { shopId: numb
         shopId,
         actor,
         action: "tag.dedupe",
-        summary: `Removed ${removed === 1 ? "1 duplicate licence key" : `${removed} duplicate licence keys`} from tag "${tag.name}"`,
+        summary: `Removed ${pluralize(removed, "duplicate licence key")} from tag "${tag.name}"`,
         count: removed,
         details: { tagId: tag.id, name: tag.name, deleted, unlinked, keptInUse: kept },
       });

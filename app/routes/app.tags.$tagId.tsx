@@ -9,7 +9,7 @@ import { boundary } from "@shopify/shopify-app-remix/server";
 import { z } from "zod";
 import { requireAdmin } from "~/admin.server";
 import { TagKeysPage } from "~/components/TagKeysPage";
-import { LibraryError, parseKeyListParams, parseKeySelection } from "~/lib/library";
+import { formatCount, LibraryError, parseKeyListParams, parseKeySelection, pluralize } from "~/lib/library";
 import {
   addTagsToKeys,
   deleteKey,
@@ -133,7 +133,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
         return answer({
           intent,
           ok: true,
-          message: `${deleted === 1 ? "1 licence key" : `${deleted} licence keys`} deleted`,
+          message: `${pluralize(deleted, "licence key")} deleted`,
         });
       }
       case "move-keys": {
@@ -147,7 +147,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
         return answer({
           intent,
           ok: true,
-          message: `${result.moved === 1 ? "1 licence key" : `${result.moved} licence keys`} moved to ${result.destination.name}`,
+          message: `${pluralize(result.moved, "licence key")} moved to ${result.destination.name}`,
         });
       }
       case "add-tags": {
@@ -157,7 +157,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
         return answer({
           intent,
           ok: true,
-          message: `Tags added to ${result.keys === 1 ? "1 licence key" : `${result.keys} licence keys`}`,
+          message: `Tags added to ${pluralize(result.keys, "licence key")}`,
         });
       }
       case "rename": {
@@ -173,7 +173,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
         return answer({
           intent,
           ok: true,
-          message: `Tag ${tag.name} and ${result.keys === 1 ? "its licence key" : `its ${result.keys} licence keys`} deleted`,
+          message: `Tag ${tag.name} and ${result.keys === 1 ? "its licence key" : `its ${formatCount(result.keys)} licence keys`} deleted`,
           redirectTo: "/app",
         });
       }
@@ -187,9 +187,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
           intent,
           ok: true,
           message:
-            result.removed === 0
-              ? "No duplicates to remove"
-              : `${result.removed === 1 ? "1 duplicate" : `${result.removed} duplicates`} removed`,
+            result.removed === 0 ? "No duplicates to remove" : `${pluralize(result.removed, "duplicate")} removed`,
         });
       }
       default:
