@@ -29,6 +29,9 @@ export function pgPool(kind: PoolKind = "stream"): pg.Pool {
   });
   // An idle client losing its server (restart, failover) must not crash the process.
   pool.on("error", (error) => console.error("PostgreSQL pool client error:", error.message));
+  // A client checked out when the server goes away emits "error" with no pool listener attached: without
+  // this one the whole process dies (seen under load with a database restart). Its query rejects anyway.
+  pool.on("connect", (client) => client.on("error", (error) => console.error("PostgreSQL client error:", error.message)));
   pools[kind] = pool;
   return pool;
 }

@@ -8,6 +8,8 @@ import pg from "pg";
 export interface Sql {
   readonly text: string;
   readonly values: unknown[];
+  /** Set by prepared(): node-postgres then parses and plans the statement once per connection. */
+  readonly name?: string;
 }
 
 const RAW = Symbol("raw");
@@ -51,6 +53,14 @@ export function sql(strings: TemplateStringsArray, ...values: unknown[]): Sql {
   return { text, values: params };
 }
 
+/**
+ * A statement the hot path runs on every order: named, so each connection parses and plans it once
+ * (the claim statement's plan costs more than running it). Its text must never vary.
+ */
+export function prepared(name: string, statement: Sql): Sql {
+  return { ...statement, name };
+}
+
 /** Runs statements: a pooled node-postgres client, or a Prisma interactive transaction. */
 export interface Db {
   query<T>(statement: Sql): Promise<T[]>;
@@ -59,7 +69,9 @@ export interface Db {
 export function pgDb(client: pg.PoolClient | pg.Pool): Db {
   return {
     async query<T>(statement: Sql) {
-      const result = await client.query(statement.text, statement.values);
+      const result = statement.name
+        ? await client.query({ name: statement.name, text: statement.text, values: statement.values })
+        : await client.query(statement.text, statement.values);
       return result.rows as T[];
     },
   };
@@ -91,6 +103,9 @@ export function hotPool(): pg.Pool {
   });
   // An idle client losing its server (restart, failover) must not crash the process.
   pool.on("error", (error) => console.error("PostgreSQL pool client error:", error.message));
+  // A client checked out when the server goes away emits "error" with no pool listener attached: without
+  // this one the whole process dies (seen under load with a database restart). Its query rejects anyway.
+  pool.on("connect", (client) => client.on("error", (error) => console.error("PostgreSQL client error:", error.message)));
   globalThis.__keyshelfHotPool = pool;
   return pool;
 }
