@@ -96,6 +96,10 @@ async function main() {
     const { startDemoServer, demoCredentials } = await import("./server");
     const server = await startDemoServer({ port, host });
     cleanups.push(() => server.close());
+    // First to stop (cleanups run in reverse): the app's background loops, before their database goes.
+    cleanups.push(async () => {
+      await globalThis.__keyshelfBackground?.stop();
+    });
     const { apiKey, apiSecret } = await demoCredentials();
     const { DEMO_PRODUCTS } = await import("./catalog");
 
