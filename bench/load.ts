@@ -217,7 +217,6 @@ async function main() {
     const deliveries = [...plan, ...extra].map((d, i) => ({ d, sort: (i * 2654435761) % 4294967296 })).sort((a, b) => a.sort - b.sort).map((x) => x.d);
 
     const latencies: number[] = [];
-    let failures = 0;
     let sent = 0;
     let redelivered = 0;
     const retry: Delivery[] = [];
@@ -238,7 +237,6 @@ async function main() {
       } catch {
         // Connection refused or reset (a killed process), or Shopify's 5 s limit: redelivered later.
       }
-      failures++;
       return false;
     }
 

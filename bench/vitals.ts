@@ -8,7 +8,7 @@
 //   npx tsx bench/vitals.ts [--quick]
 import { performance } from "node:perf_hooks";
 import pg from "pg";
-import { chromium, type Frame, type Page } from "playwright-core";
+import { chromium, type Browser, type Frame, type Page } from "playwright-core";
 import { benchDatabase, printFigures, quick, stats, writeResults, type Figure } from "./lib/harness";
 
 const SIZE = quick ? { keys: 100_000, tags: 100 } : { keys: 1_000_000, tags: 1_000 };
@@ -109,7 +109,7 @@ async function appFrame(page: Page): Promise<Frame> {
 
 /** One cold load of the page in a fresh context, then a click: its LCP, CLS and the click's INP. */
 async function measure(
-  browser: import("playwright-core").Browser,
+  browser: Browser,
   url: string,
   ready: (frame: Frame) => Promise<void>,
   interact: (frame: Frame) => Promise<void>,
