@@ -23,9 +23,9 @@ import {
   refundPayloadSchema,
   type OrderPayload,
 } from "~/lib/shopify-payloads";
-import { hotPool, hotTransaction, pgDb, prismaDb, prismaTransaction, raw, sql, type Db } from "~/sql.server";
+import { hotPool, hotTransaction, pgDb, prepared, prismaDb, prismaTransaction, sql, type Db } from "~/sql.server";
 import { recordAudit } from "./audit.server";
-import { checkLowStock } from "./low-stock.server";
+import { checkLowStock, lowStockMayHaveChanged, type TagStockSnapshot } from "./low-stock.server";
 
 type Tx = Prisma.TransactionClient;
 
@@ -52,11 +52,11 @@ export function runTransaction<T>(work: (tx: Tx) => Promise<T>, options?: { time
 
 /** Records a webhook event; false when it was handled before (Shopify redelivers with the same id). */
 export async function claimWebhookEvent(db: Db, event: { shopDomain: string; topic: string; eventId: string; webhookId?: string }) {
-  const rows = await db.query<{ claimed: number }>(sql`
+  const rows = await db.query<{ claimed: number }>(prepared("keyshelf_claim_event", sql`
     INSERT INTO "webhook_event" ("shop_domain", "topic", "event_id", "webhook_id", "processed_at")
     VALUES (${event.shopDomain}, ${event.topic}, ${event.eventId}, ${event.webhookId ?? ""}, now())
     ON CONFLICT DO NOTHING
-    RETURNING 1 AS "claimed"`);
+    RETURNING 1 AS "claimed"`));
   return rows.length === 1;
 }
 
@@ -141,7 +141,7 @@ async function loadOrderContext(shopDomain: string, order: OrderPayload): Promis
         auto_pattern: string | null;
         auto_prefix: string | null;
       }>;
-    }>(sql`
+    }>(prepared("keyshelf_order_context", sql`
     SELECT s."id" AS "shopId", s."assign_trigger" AS "assignTrigger", s."uninstalled_at" IS NOT NULL AS "uninstalled",
       (SELECT t."id" FROM "tag" t WHERE t."shop_id" = s."id" AND t."kind" = 'AUTO_GENERATED') AS "autoTagId",
       COALESCE((
@@ -154,7 +154,7 @@ async function loadOrderContext(shopDomain: string, order: OrderPayload): Promis
           ORDER BY li.ord, pl."variant_id" NULLS LAST
         ) chosen
       ), '[]'::json) AS "links"
-    FROM "shop" s WHERE s."domain" = ${shopDomain}`);
+    FROM "shop" s WHERE s."domain" = ${shopDomain}`));
   const row = rows[0];
   if (!row) return null;
   const lines: ResolvedLine[] = [];
@@ -197,14 +197,183 @@ export async function receiveOrder(event: OrderEvent): Promise<ReceiveOrderResul
   const paidNow = topic === "orders/paid" || order.financial_status === "paid";
   const cancelled = order.cancelled_at !== null;
   const due = !cancelled && (context.assignTrigger === "ORDER_CREATED" || paidNow);
-  const carriesKeys = context.lines.length > 0;
+  const facts: OrderFacts = { topic, order, context, paidNow, cancelled, due };
 
-  const result = await hotTransaction(async (db) => {
+  // Most deliveries are the first of a new order: one statement records and serves it. Anything
+  // else (an order seen before, orders/paid, generated keys, a race with another delivery of the
+  // same order) takes the transaction below, which handles every case.
+  let result: TransactionResult | undefined;
+  let alreadyClaimed = false;
+  let raced = false;
+  if (topic === "orders/create" && !context.lines.some((line) => line.source === "AUTO_GENERATE")) {
+    try {
+      const fast = await recordNewOrder(event, facts);
+      if (fast === "existing") alreadyClaimed = true;
+      else result = fast;
+    } catch (error) {
+      if (!isOrderRace(error)) throw error;
+      raced = true;
+    }
+  }
+  result ??= await recordOrderInTransaction(event, facts, alreadyClaimed);
+
+  if (result.status === "duplicate") return result;
+  // Keys this delivery held while it lost a race went back to the pool: other orders may have
+  // recorded a shortfall meanwhile.
+  if (result.shortfall > 0 || raced) await fillIfStockAppeared(context.shopId, result.tagIds.length ? result.tagIds : tagsOfLines(context.lines));
+  if (lowStockMayHaveChanged(result.stock)) await checkLowStock({ shopId: context.shopId, tagIds: result.tagIds });
+  const { tagIds: _touched, stock: _stock, ...answer } = result;
+  return answer;
+}
+
+interface OrderFacts {
+  topic: string;
+  order: OrderPayload;
+  context: OrderContext;
+  paidNow: boolean;
+  cancelled: boolean;
+  due: boolean;
+}
+
+type TransactionResult =
+  | { status: "duplicate" }
+  | {
+      status: "recorded";
+      orderId: number;
+      keysAssigned: number;
+      shortfall: number;
+      awaitingPayment: boolean;
+      cancelled: boolean;
+      tagIds: number[];
+      stock: TagStockSnapshot[];
+    };
+
+function tagsOfLines(lines: ResolvedLine[]) {
+  return [...new Set(lines.filter((l) => l.source === "TAG" && l.tag_id !== null).map((l) => l.tag_id as number))];
+}
+
+/**
+ * Another delivery of the same order committed it while this statement ran: the statement's new
+ * order row could not be inserted, so its lines and keys point at nothing and the foreign keys
+ * refuse the whole statement (nothing of it remains). The transaction path then sees that order.
+ */
+function isOrderRace(error: unknown): boolean {
+  const e = error as { code?: string; constraint?: string } | null;
+  return e?.code === "23503" || (e?.code === "23505" && e.constraint !== "webhook_event_pkey");
+}
+
+/** orders/create for an order this snapshot has never seen, in one autocommitted statement. */
+async function recordNewOrder(event: OrderEvent, facts: OrderFacts): Promise<TransactionResult | "existing"> {
+  const { topic, order, context, paidNow, cancelled, due } = facts;
+  const carriesKeys = context.lines.length > 0;
+  const tagIds = tagsOfLines(context.lines);
+  const [row] = await pgDb(hotPool()).query<{
+    fresh: boolean;
+    existing: boolean;
+    orderId: number | null;
+    assigned: number;
+    shortfall: number;
+    stock: TagStockSnapshot[];
+  }>(prepared("keyshelf_record_new_order", sql`
+    WITH event AS (
+      INSERT INTO "webhook_event" ("shop_domain", "topic", "event_id", "webhook_id", "processed_at")
+      VALUES (${event.shopDomain}, ${topic}, ${event.eventId}, ${event.webhookId ?? ""}, now())
+      ON CONFLICT DO NOTHING
+      RETURNING 1
+    ), existing AS (
+      SELECT 1 FROM "order" o WHERE o."shop_id" = ${context.shopId}::int AND o."shopify_id" = ${order.id}::bigint
+    ), gate AS (
+      -- The ids of the new order and its lines are drawn first: the keys are claimed before the
+      -- rows exist (the rows carry the counts of what was claimed).
+      SELECT nextval(pg_get_serial_sequence('"order"', 'id'))::int AS order_id
+      FROM event WHERE NOT EXISTS (SELECT 1 FROM existing)
+    ), lines_in AS (
+      SELECT x.*, nextval(pg_get_serial_sequence('"order_line"', 'id'))::int AS line_id
+      FROM gate, jsonb_to_recordset(${JSON.stringify(context.lines.map((line, ord) => ({ ...line, ord })))}::jsonb) AS x(
+        ord int, line_item_id bigint, product_id bigint, variant_id bigint, title text, quantity int, source text,
+        tag_id int, keys_per_unit int, keys_needed int)
+    ), need AS (
+      SELECT line_id, "tag_id", keys_needed AS n, sum(keys_needed) OVER (PARTITION BY "tag_id" ORDER BY ord) AS upto
+      FROM lines_in WHERE ${due}::boolean AND source = 'TAG' AND "tag_id" IS NOT NULL
+    ), per_tag AS (
+      SELECT "tag_id", sum(n)::int AS n FROM need GROUP BY "tag_id"
+    ), picked AS (
+      SELECT per_tag."tag_id", p."id", row_number() OVER (PARTITION BY per_tag."tag_id" ORDER BY p."id") AS rn
+      FROM per_tag CROSS JOIN LATERAL (
+        SELECT k."id" FROM "key_tag" kt CROSS JOIN LATERAL (
+          SELECT k."id" FROM "license_key" k
+          WHERE k."id" = kt."key_id" AND k."status" = 'PENDING' AND k."shop_id" = ${context.shopId}::int
+          OFFSET 0 FOR UPDATE SKIP LOCKED
+        ) k
+        WHERE kt."tag_id" = per_tag."tag_id" AND kt."status" = 'PENDING'
+        ORDER BY kt."key_id"
+        LIMIT per_tag.n
+      ) p
+    ), shares AS (
+      SELECT picked."id", need.line_id FROM picked
+      JOIN need ON need."tag_id" = picked."tag_id" AND picked.rn > need.upto - need.n AND picked.rn <= need.upto
+    ), claimed AS (
+      UPDATE "license_key" k SET "status" = 'ASSIGNED', "order_id" = (SELECT order_id FROM gate),
+        "order_line_id" = shares.line_id, "assigned_at" = now()
+      FROM shares WHERE k."id" = shares."id" AND k."status" = 'PENDING'
+      RETURNING k."order_line_id"
+    ), per_line AS (
+      SELECT "order_line_id", count(*)::int AS n FROM claimed GROUP BY "order_line_id"
+    ), new_order AS (
+      INSERT INTO "order" ("id", "shop_id", "shopify_id", "name", "email", "customer_id", "confirmation_number",
+        "financial_status", "carries_keys", "awaiting_payment", "shortfall", "placed_at", "paid_at", "cancelled_at", "updated_at")
+      SELECT gate.order_id, ${context.shopId}::int, ${order.id}::bigint, ${order.name}::text, ${orderEmail(order)}::text,
+        ${order.customer?.id ?? null}::bigint, ${order.confirmation_number}::text, ${order.financial_status}::text,
+        ${carriesKeys}::boolean, ${carriesKeys && !due && !cancelled}::boolean,
+        (SELECT COALESCE(sum(n), 0)::int FROM need) - (SELECT count(*)::int FROM claimed),
+        ${iso(order.created_at) ?? iso(new Date())}::timestamptz, ${paidNow ? iso(new Date()) : null}::timestamptz,
+        ${iso(order.cancelled_at)}::timestamptz, now()
+      FROM gate
+      -- Another delivery of this order got there first: no row here, so the lines below (and any
+      -- claimed key) reference a missing order and the foreign keys undo the whole statement.
+      ON CONFLICT ("shop_id", "shopify_id") DO NOTHING
+      RETURNING "id"
+    ), new_lines AS (
+      INSERT INTO "order_line" ("id", "shop_id", "order_id", "line_item_id", "product_id", "variant_id", "title", "quantity",
+        "source", "tag_id", "keys_per_unit", "keys_needed", "keys_assigned")
+      SELECT l.line_id, ${context.shopId}::int, gate.order_id, l.line_item_id, l.product_id, l.variant_id, l.title, l.quantity,
+        l.source::"LinkSource", l."tag_id", l.keys_per_unit, l.keys_needed, COALESCE(per_line.n, 0)
+      FROM lines_in l CROSS JOIN gate LEFT JOIN per_line ON per_line."order_line_id" = l.line_id
+    )
+    SELECT EXISTS (SELECT 1 FROM event) AS "fresh", EXISTS (SELECT 1 FROM existing) AS "existing",
+      (SELECT "id" FROM new_order) AS "orderId", (SELECT count(*)::int FROM claimed) AS "assigned",
+      (SELECT COALESCE(sum(n), 0)::int FROM need) - (SELECT count(*)::int FROM claimed) AS "shortfall",
+      (SELECT COALESCE(json_agg(json_build_object(
+          'id', t."id", 'pending', t."pending_count" - COALESCE(c.n, 0), 'threshold', t."low_stock_threshold",
+          'lowAlerted', t."low_stock_alerted_at" IS NOT NULL, 'outAlerted', t."out_of_stock_alerted_at" IS NOT NULL)), '[]'::json)
+        FROM "tag" t LEFT JOIN (
+          SELECT need."tag_id", count(*)::int AS n FROM claimed JOIN need ON need.line_id = claimed."order_line_id" GROUP BY need."tag_id"
+        ) c ON c."tag_id" = t."id"
+        WHERE t."id" = ANY(${tagIds}::int[])) AS "stock"`));
+  if (!row.fresh) return { status: "duplicate" };
+  if (row.orderId === null) return "existing";
+  return {
+    status: "recorded",
+    orderId: row.orderId,
+    keysAssigned: row.assigned,
+    shortfall: row.shortfall,
+    awaitingPayment: carriesKeys && !due && !cancelled,
+    cancelled,
+    tagIds: due ? tagIds : [],
+    stock: row.stock,
+  };
+}
+
+/** Every other case, in one transaction: see assignOrderKeys for its lock order. */
+async function recordOrderInTransaction(event: OrderEvent, facts: OrderFacts, alreadyClaimed: boolean): Promise<TransactionResult> {
+  const { topic, order, context, paidNow, cancelled, due } = facts;
+  const carriesKeys = context.lines.length > 0;
+  return hotTransaction(async (db) => {
     // One statement claims the event id, upserts the order and inserts its lines. The upsert takes
     // the order row's lock, so concurrent deliveries of one order (other event ids, orders/paid)
     // wait here and then see the lines this one inserted. Identifiers are never overwritten on
     // conflict: a late redelivery must not undo customers/redact.
-    const [row] = await db.query<{ fresh: boolean; id: number | null; inserted: boolean; cancelled: boolean; awaitingPayment: boolean }>(sql`
+    const [row] = await db.query<{ fresh: boolean; id: number | null; inserted: boolean; cancelled: boolean; awaitingPayment: boolean }>(prepared("keyshelf_record_order", sql`
       WITH event AS (
         INSERT INTO "webhook_event" ("shop_domain", "topic", "event_id", "webhook_id", "processed_at")
         VALUES (${event.shopDomain}, ${topic}, ${event.eventId}, ${event.webhookId ?? ""}, now())
@@ -217,7 +386,7 @@ export async function receiveOrder(event: OrderEvent): Promise<ReceiveOrderResul
           ${order.customer?.id ?? null}::bigint, ${order.confirmation_number}::text, ${order.financial_status}::text,
           ${carriesKeys}::boolean, ${carriesKeys && !due && !cancelled}::boolean, ${iso(order.created_at) ?? iso(new Date())}::timestamptz,
           ${paidNow ? iso(new Date()) : null}::timestamptz, ${iso(order.cancelled_at)}::timestamptz, now()
-        WHERE EXISTS (SELECT 1 FROM event)
+        WHERE EXISTS (SELECT 1 FROM event) OR ${alreadyClaimed}::boolean
         ON CONFLICT ("shop_id", "shopify_id") DO UPDATE SET
           "financial_status" = CASE WHEN ${paidNow}::boolean THEN EXCLUDED."financial_status" ELSE "order"."financial_status" END,
           "paid_at" = COALESCE("order"."paid_at", EXCLUDED."paid_at"),
@@ -234,12 +403,12 @@ export async function receiveOrder(event: OrderEvent): Promise<ReceiveOrderResul
         WHERE upserted."inserted"
         ON CONFLICT ("order_id", "line_item_id") DO NOTHING
       )
-      SELECT EXISTS (SELECT 1 FROM event) AS "fresh", upserted.* FROM (SELECT 1) AS one LEFT JOIN upserted ON true`);
+      SELECT EXISTS (SELECT 1 FROM event) OR ${alreadyClaimed}::boolean AS "fresh", upserted.* FROM (SELECT 1) AS one LEFT JOIN upserted ON true`));
 
     if (!row.fresh || row.id === null) return { status: "duplicate" as const };
     const base = { status: "recorded" as const, orderId: row.id, cancelled: row.cancelled };
     if (row.cancelled || !due) {
-      return { ...base, keysAssigned: 0, shortfall: 0, awaitingPayment: row.awaitingPayment, tagIds: [] as number[] };
+      return { ...base, keysAssigned: 0, shortfall: 0, awaitingPayment: row.awaitingPayment, tagIds: [] as number[], stock: [] as TagStockSnapshot[] };
     }
     // A new order's lines are the ones just inserted; an order seen before is read back.
     const known = row.inserted
@@ -249,13 +418,27 @@ export async function receiveOrder(event: OrderEvent): Promise<ReceiveOrderResul
         }
       : undefined;
     const assigned = await assignOrderKeys(db, { shopId: context.shopId, orderIds: [row.id], autoTagId: context.autoTagId, known });
-    return { ...base, keysAssigned: assigned.keysAssigned, shortfall: assigned.shortfall, awaitingPayment: false, tagIds: assigned.tagIds };
+    return {
+      ...base,
+      keysAssigned: assigned.keysAssigned,
+      shortfall: assigned.shortfall,
+      awaitingPayment: false,
+      tagIds: assigned.tagIds,
+      stock: assigned.stock,
+    };
   });
+}
 
-  if (result.status === "duplicate") return result;
-  if (result.tagIds.length) await checkLowStock({ shopId: context.shopId, tagIds: result.tagIds });
-  const { tagIds: _touched, ...answer } = result;
-  return answer;
+/**
+ * A shortfall recorded while another transaction held the last keys is real only if that
+ * transaction took them. If it failed instead, the keys are pending again: hand them to the
+ * waiting orders now rather than at the next restock.
+ */
+async function fillIfStockAppeared(shopId: number, tagIds: number[]) {
+  if (tagIds.length === 0) return;
+  const stocked = await pgDb(hotPool()).query<{ id: number }>(sql`
+    SELECT "id" FROM "tag" WHERE "id" = ANY(${tagIds}::int[]) AND "shop_id" = ${shopId} AND "pending_count" > 0`);
+  if (stocked.length) await fillWaitingOrders({ shopId, tagIds: stocked.map((t) => t.id) });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -263,6 +446,8 @@ export async function receiveOrder(event: OrderEvent): Promise<ReceiveOrderResul
 
 interface AssignOutcome {
   keysAssigned: number;
+  /** The claimed tags' stock right after the claim (as far as this transaction can tell). */
+  stock: TagStockSnapshot[];
   /** The orders' total still owed after this assignment. */
   shortfall: number;
   /** Tags whose stock changed (for the low-stock check). */
@@ -270,13 +455,17 @@ interface AssignOutcome {
 }
 
 /**
- * Gives the given orders (locked by the caller) what they are owed: generated keys for automatic
- * lines, pending keys of the line's tag, oldest first, for the others. Lines of one tag are served
- * in order placed, then line order: first come, first served. `tagIds` limits the work to those
- * tags; `known` (a just-inserted order) saves reading back what the caller already knows.
+ * Gives the given orders (locked by the caller) what they are owed: pending keys of each line's tag,
+ * oldest first, then generated keys for automatic lines. Lines of one tag are served in order
+ * placed, then line order: first come, first served. `tagIds` limits the work to those tags;
+ * `known` (a just-inserted order) saves reading back what the caller already knows.
  *
- * The claim statement is the transaction's last: tag and shop counter rows, which every assignment
- * in the shop updates, stay locked only from the claim to the commit.
+ * Lock order, which keeps concurrent orders free of deadlocks: the statements that change key
+ * statuses come last, because their counter triggers lock rows every assignment in the shop
+ * updates (the shop's key counts, the tags' counts) until commit. Before them a transaction only
+ * takes its order row and keys it can lock without waiting (SKIP LOCKED); after them it never waits
+ * for a key. A shortfall counts tag lines only: automatic lines are always filled or the
+ * transaction fails.
  */
 export async function assignOrderKeys(
   db: Db,
@@ -295,11 +484,6 @@ export async function assignOrderKeys(
     known?: { auto: boolean; tagIds: number[] };
   },
 ): Promise<AssignOutcome> {
-  let keysAssigned = 0;
-  if (autoTagId !== undefined && (known?.auto ?? true)) {
-    keysAssigned += await generateOwedKeys(db, { shopId, orderIds, autoTagId });
-  }
-
   const scope =
     tagIds ??
     known?.tagIds ??
@@ -310,60 +494,64 @@ export async function assignOrderKeys(
           AND "tag_id" IS NOT NULL AND "keys_assigned" < "keys_needed"`)
     ).map((row) => row.tagId);
 
-  if (scope.length === 0) {
+  let keysAssigned = 0;
+  let shortfall: number;
+  let stock: TagStockSnapshot[] = [];
+  if (scope.length > 0) {
+    const claimed = await claimPendingKeys(db, { shopId, orderIds, tagIds: scope });
+    keysAssigned += claimed.assigned;
+    shortfall = claimed.shortfall;
+    stock = claimed.stock;
+  } else {
     const totals = await db.query<{ shortfall: number }>(sql`
-      UPDATE "order" o SET
-        "shortfall" = COALESCE((SELECT sum(ol."keys_needed" - ol."keys_assigned") FROM "order_line" ol WHERE ol."order_id" = o."id"), 0),
-        "awaiting_payment" = false, "updated_at" = now()
-      WHERE o."id" = ANY(${orderIds}::int[]) AND o."shop_id" = ${shopId}
-      RETURNING o."shortfall"`);
-    return { keysAssigned, shortfall: totals.reduce((sum, row) => sum + row.shortfall, 0), tagIds: [] };
+      WITH owed AS (
+        SELECT o."id", COALESCE((
+          SELECT sum(ol."keys_needed" - ol."keys_assigned") FROM "order_line" ol WHERE ol."order_id" = o."id" AND ol."source" = 'TAG'
+        ), 0)::int AS n
+        FROM "order" o WHERE o."id" = ANY(${orderIds}::int[]) AND o."shop_id" = ${shopId}
+      ), changed AS (
+        UPDATE "order" o SET "shortfall" = owed.n, "awaiting_payment" = false, "updated_at" = now()
+        FROM owed WHERE o."id" = owed."id" AND (o."shortfall" <> owed.n OR o."awaiting_payment")
+      )
+      SELECT COALESCE(sum(n), 0)::int AS shortfall FROM owed`);
+    shortfall = totals[0]?.shortfall ?? 0;
   }
-  if (scope.length > 1) {
-    // Counter triggers update every tag row a statement touches; taking the rows in id order first
-    // keeps two multi-tag orders from locking them in opposite orders (a deadlock).
-    await db.query(sql`SELECT 1 FROM "tag" WHERE "id" = ANY(${scope}::int[]) ORDER BY "id" FOR NO KEY UPDATE`);
+  if (autoTagId !== undefined && (known?.auto ?? true)) {
+    keysAssigned += await generateOwedKeys(db, { shopId, orderIds, autoTagId });
   }
-  const claimed = await claimPendingKeys(db, { shopId, orderIds, tagIds: scope });
-  return { keysAssigned: keysAssigned + claimed.assigned, shortfall: claimed.shortfall, tagIds: scope };
+  return { keysAssigned, shortfall, tagIds: scope, stock };
 }
 
 /**
- * Rounds of one set-based claim. SKIP LOCKED first: keys another transaction is claiming are
- * passed over, so concurrent orders never wait for each other. A round can come back short when
- * a key sits in two tags that two lines asked for (it goes to one of them); then another round
- * runs. Only when a round finds nothing does a final round wait for locked keys, so a key held by a
- * transaction that then rolls back is not mistaken for missing stock.
+ * Rounds of one set-based claim, each with SKIP LOCKED: keys another transaction is claiming are
+ * passed over, so concurrent orders never wait for each other's keys. A round can come back short
+ * when a key sits in two tags that two lines of this order asked for (it goes to one of them);
+ * then another round runs, until the lines are served or a round finds nothing. A key skipped
+ * because another transaction held it was claimed by that transaction (or, if it failed, is
+ * claimed by its retry, Shopify's redelivery, or the waiting-order fill that follows a shortfall).
  */
 async function claimPendingKeys(db: Db, { shopId, orderIds, tagIds }: { shopId: number; orderIds: number[]; tagIds: number[] }) {
   let assignedTotal = 0;
   let shortfall = 0;
-  let skipLocked = true;
+  let stock: TagStockSnapshot[] = [];
   for (let round = 0; round < 12; round++) {
-    const [outcome] = await claimRound(db, { shopId, orderIds, tagIds, skipLocked });
+    const [outcome] = await claimRound(db, { shopId, orderIds, tagIds });
     assignedTotal += outcome.assigned;
     shortfall = outcome.shortfall;
-    if (outcome.wanted === 0 || outcome.assigned === outcome.wanted) break;
-    if (outcome.assigned === 0) {
-      if (!skipLocked) break;
-      skipLocked = false;
-    }
+    stock = outcome.stock;
+    if (outcome.wanted === 0 || outcome.assigned === outcome.wanted || outcome.assigned === 0) break;
   }
-  return { assigned: assignedTotal, shortfall };
+  return { assigned: assignedTotal, shortfall, stock };
 }
 
-function claimRound(
-  db: Db,
-  { shopId, orderIds, tagIds, skipLocked }: { shopId: number; orderIds: number[]; tagIds: number[]; skipLocked: boolean },
-) {
+function claimRound(db: Db, { shopId, orderIds, tagIds }: { shopId: number; orderIds: number[]; tagIds: number[] }) {
   // `need` numbers each line's share of its tag's keys: rows (upto - n, upto] of that tag's claim.
   // Keys are found in key_tag's (tag_id, status, key_id) index, oldest first, and each is locked by
   // primary key behind an OFFSET 0 fence: without it the planner may merge-join license_key from
   // its first row, reading every key ever handed out before reaching a pending one.
   // The UPDATE re-checks status = 'PENDING', so a key can never be claimed twice; the orders'
   // shortfall is set from the same snapshot, so no further statement is needed before commit.
-  const lockClause = raw(skipLocked ? "FOR UPDATE SKIP LOCKED" : "FOR UPDATE");
-  return db.query<{ assigned: number; wanted: number; shortfall: number; ordersUpdated: number }>(sql`
+  return db.query<{ assigned: number; wanted: number; shortfall: number; stock: TagStockSnapshot[] }>(prepared("keyshelf_claim_keys", sql`
     WITH need AS (
       SELECT ol."id" AS line_id, ol."order_id", ol."tag_id", ol."keys_needed" - ol."keys_assigned" AS n,
         sum(ol."keys_needed" - ol."keys_assigned") OVER (PARTITION BY ol."tag_id" ORDER BY o."placed_at", o."id", ol."id") AS upto
@@ -378,7 +566,7 @@ function claimRound(
         SELECT k."id" FROM "key_tag" kt CROSS JOIN LATERAL (
           SELECT k."id" FROM "license_key" k
           WHERE k."id" = kt."key_id" AND k."status" = 'PENDING' AND k."shop_id" = ${shopId}
-          OFFSET 0 ${lockClause}
+          OFFSET 0 FOR UPDATE SKIP LOCKED
         ) k
         WHERE kt."tag_id" = per_tag."tag_id" AND kt."status" = 'PENDING'
         ORDER BY kt."key_id"
@@ -398,8 +586,10 @@ function claimRound(
       UPDATE "order_line" ol SET "keys_assigned" = ol."keys_assigned" + per_line.n
       FROM per_line WHERE ol."id" = per_line."order_line_id"
     ), owed AS (
-      SELECT ol."order_id", sum(ol."keys_needed" - ol."keys_assigned")::int AS n
-      FROM "order_line" ol WHERE ol."order_id" = ANY(${orderIds}::int[]) GROUP BY ol."order_id"
+      SELECT o."id" AS "order_id", COALESCE((
+        SELECT sum(ol."keys_needed" - ol."keys_assigned") FROM "order_line" ol WHERE ol."order_id" = o."id" AND ol."source" = 'TAG'
+      ), 0)::int AS n
+      FROM "order" o WHERE o."id" = ANY(${orderIds}::int[])
     ), per_order AS (
       SELECT "order_id", count(*)::int AS n FROM claimed GROUP BY "order_id"
     ), totals AS (
@@ -415,7 +605,15 @@ function claimRound(
     SELECT (SELECT count(*)::int FROM claimed) AS assigned,
       (SELECT COALESCE(sum(n), 0)::int FROM need) AS wanted,
       (SELECT COALESCE(sum("shortfall"), 0)::int FROM final) AS shortfall,
-      (SELECT count(*)::int FROM totals) AS "ordersUpdated"`);
+      -- The claimed tags as they stood before this statement, less what it took: enough to tell
+      -- whether a low-stock check is worth a round trip.
+      (SELECT COALESCE(json_agg(json_build_object(
+          'id', t."id", 'pending', t."pending_count" - COALESCE(c.n, 0), 'threshold', t."low_stock_threshold",
+          'lowAlerted', t."low_stock_alerted_at" IS NOT NULL, 'outAlerted', t."out_of_stock_alerted_at" IS NOT NULL)), '[]'::json)
+        FROM "tag" t LEFT JOIN (
+          SELECT need."tag_id", count(*)::int AS n FROM claimed JOIN need ON need.line_id = claimed."order_line_id" GROUP BY need."tag_id"
+        ) c ON c."tag_id" = t."id"
+        WHERE t."id" = ANY(${tagIds}::int[]) AND t."kind" <> 'AUTO_GENERATED') AS "stock"`));
 }
 
 /** Lines linked to automatic generation get fresh keys; they are never short of stock. */
@@ -451,6 +649,8 @@ async function generateOwedKeys(db: Db, { shopId, orderIds, autoTagId }: { shopI
       owed -= created;
       total += created;
     }
+    // Only a format with too few random characters for the shop's keys could get here.
+    if (owed > 0) throw new Error(`Could not generate ${owed} unique licence keys in format ${line.prefix ?? ""}${line.pattern}.`);
   }
   return total;
 }
@@ -504,7 +704,9 @@ async function fillBatch(tx: Tx, { shopId, tagId, actor }: { shopId: number; tag
   const [stock] = await db.query<{ pending: number }>(sql`
     SELECT "pending_count" AS "pending" FROM "tag" WHERE "id" = ${tagId} AND "shop_id" = ${shopId}`);
   if (!stock || stock.pending === 0) return none;
-  // Oldest waiting orders first; their rows are locked so a redelivery of one of them waits.
+  // Oldest waiting orders first. An order locked right now is being handled by a delivery of its
+  // own, which serves it; skipping it means this fill never waits for a lock (it may run inside an
+  // import that already holds the shop's key counters).
   const waiting = await db.query<{ id: number; name: string }>(sql`
     SELECT o."id", o."name" FROM "order" o
     WHERE o."id" IN (
@@ -513,7 +715,7 @@ async function fillBatch(tx: Tx, { shopId, tagId, actor }: { shopId: number; tag
       AND o."shop_id" = ${shopId} AND o."shortfall" > 0 AND NOT o."awaiting_payment" AND o."cancelled_at" IS NULL
     ORDER BY o."placed_at", o."id"
     LIMIT ${FILL_BATCH}
-    FOR UPDATE OF o`);
+    FOR UPDATE OF o SKIP LOCKED`);
   if (waiting.length === 0) return none;
   const orderIds = waiting.map((o) => o.id);
   const before = await db.query<{ id: number; shortfall: number }>(sql`

@@ -20,6 +20,24 @@ const isLow = (tag: TagStock) => tag.threshold !== null && tag.pending < tag.thr
 const isOut = (tag: TagStock) => tag.pending === 0;
 const needsChange = (tag: TagStock) => isLow(tag) !== tag.lowAlerted || isOut(tag) !== tag.outAlerted;
 
+/** A tag's stock as an assignment saw it (see the claim statement in fulfilment.server.ts). */
+export interface TagStockSnapshot {
+  id: number;
+  pending: number;
+  threshold: number | null;
+  lowAlerted: boolean;
+  outAlerted: boolean;
+}
+
+/**
+ * Whether any of these tags crossed a line (or came back over one), so that checkLowStock, which
+ * locks and re-reads, is worth running. The snapshot may be a little stale under concurrency; the
+ * next assignment from the tag looks again.
+ */
+export function lowStockMayHaveChanged(stock: TagStockSnapshot[]) {
+  return stock.some((tag) => needsChange({ ...tag, name: "" }));
+}
+
 /** Keys handed out per day over the window, per tag. */
 export async function assignmentRates({ shopId, tagIds }: { shopId: number; tagIds: number[] }) {
   if (tagIds.length === 0) return new Map<number, number>();
