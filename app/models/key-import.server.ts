@@ -99,6 +99,10 @@ export async function stageKeyImport({
   const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
   let copy: ReturnType<typeof copyFrom> | null = null;
   let copyError: Error | null = null;
+  // A dropped connection surfaces through the COPY stream; unheard, the client's own event would crash the process.
+  client.on("error", (error) => {
+    copyError ??= error;
+  });
   let pending = "";
   const prefix = `${batch.id}\t`;
   const parser = new KeyFileParser({

@@ -204,6 +204,23 @@ describe("adding licence keys", () => {
     expect(await counts()).toEqual({ keys: 0, links: 0, staged: 0, batches: 0 });
   });
 
+  it("keeps nothing when the database connection drops in the middle of staging", async () => {
+    const encoder = new TextEncoder();
+    async function* body() {
+      for (let i = 0; i < 40; i++) {
+        yield encoder.encode(Array.from({ length: 5_000 }, (_, j) => `K-${i}-${j}`).join("\n") + "\n");
+        if (i === 5) {
+          const killed = await prisma.$queryRaw<Array<{ ok: boolean }>>`
+            SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity
+            WHERE datname = current_database() AND query LIKE 'COPY "import_row"%'`;
+          expect(killed).toEqual([{ ok: true }]);
+        }
+      }
+    }
+    await expect(stageKeyImport({ shopId, source: "file", fileName: "k.txt", tagNames: [], body: body() })).rejects.toThrow();
+    expect(await counts()).toEqual({ keys: 0, links: 0, staged: 0, batches: 0 });
+  });
+
   it("rolls the whole commit back when any part of it fails", async () => {
     await addKeys(shopId, "games", ["OLD-1"]);
     const batchId = await staged(shopId, "K-1\nK-2\nK-3\n", ["games", "fresh"]);
