@@ -27,11 +27,16 @@ export function pgPool(kind: PoolKind = "stream"): pg.Pool {
     // Idle connections must not keep a finished script or test process alive.
     allowExitOnIdle: true,
   });
-  // An idle client losing its server (restart, failover) must not crash the process.
-  pool.on("error", (error) => console.error("PostgreSQL pool client error:", error.message));
+  // An idle client losing its server (restart, failover) must not crash the process; the pool
+  // drops it and connects afresh. A session ended by an administrator (57P01) is expected then.
+  pool.on("error", (error: Error & { code?: string }) => {
+    if (error.code !== "57P01") console.error("PostgreSQL pool client error:", error.message);
+  });
   // A client checked out when the server goes away emits "error" with no pool listener attached: without
   // this one the whole process dies (seen under load with a database restart). Its query rejects anyway.
-  pool.on("connect", (client) => client.on("error", (error) => console.error("PostgreSQL client error:", error.message)));
+  pool.on("connect", (client) =>
+    client.on("error", (error) => console.error("PostgreSQL client error:", error.message)),
+  );
   pools[kind] = pool;
   return pool;
 }

@@ -31,6 +31,20 @@ export interface ExportButtonProps {
 
 const POLL_MS = 1_000;
 
+/**
+ * Saves a file from a URL of this app. A plain anchor click: Polaris buttons with a `url` go through
+ * the router's Link, which would try to navigate to the file instead of downloading it.
+ */
+export function saveFile(url: string, fileName: string) {
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = fileName;
+  link.rel = "noopener";
+  document.body.append(link);
+  link.click();
+  link.remove();
+}
+
 function fileNameFrom(disposition: string | null) {
   return /filename="([^"]+)"/.exec(disposition ?? "")?.[1] ?? "licence-keys.csv";
 }
@@ -99,12 +113,7 @@ export function ExportButton({ tagId = null, q = "", status = null, label }: Exp
       }
       const blob = await response.blob();
       const url = URL.createObjectURL(blob);
-      const link = document.createElement("a");
-      link.href = url;
-      link.download = fileNameFrom(response.headers.get("Content-Disposition"));
-      document.body.append(link);
-      link.click();
-      link.remove();
+      saveFile(url, fileNameFrom(response.headers.get("Content-Disposition")));
       setTimeout(() => URL.revokeObjectURL(url), 30_000);
     } catch (error) {
       setDownloadError(error instanceof Error ? error.message : String(error));
@@ -199,7 +208,7 @@ export function ExportButton({ tagId = null, q = "", status = null, label }: Exp
                       </Text>
                       {job.downloadUrl ? (
                         <InlineStack>
-                          <Button url={job.downloadUrl} download={job.fileName} variant="primary">
+                          <Button onClick={() => saveFile(job.downloadUrl!, job.fileName)} variant="primary">
                             Download CSV
                           </Button>
                         </InlineStack>

@@ -137,8 +137,13 @@ export function signExportToken({ shopId, jobId, expiresAt }: { shopId: number; 
   return `${jobId}.${exp}.${signature(shopId, jobId, exp)}`;
 }
 
+/** Where a link points on this app: relative in the admin (same origin), absolute in emails. */
+export function exportDownloadPath(token: string) {
+  return `/exports/${token}`;
+}
+
 export function exportDownloadUrl(token: string) {
-  return new URL(`/exports/${token}`, config.appUrl).toString();
+  return new URL(exportDownloadPath(token), config.appUrl).toString();
 }
 
 /** A link to a finished export, valid for `ttlMs` but never beyond the export's retention. */
@@ -146,7 +151,8 @@ export async function exportLink({ shopId, jobId, ttlMs }: { shopId: number; job
   const found = await findFinishedExport({ shopId, jobId });
   if (!found) return null;
   const expiresAt = new Date(Math.min(Date.now() + ttlMs, found.expiresAt.getTime()));
-  return { url: exportDownloadUrl(signExportToken({ shopId, jobId, expiresAt })), expiresAt };
+  const token = signExportToken({ shopId, jobId, expiresAt });
+  return { path: exportDownloadPath(token), url: exportDownloadUrl(token), expiresAt };
 }
 
 export type TokenCheck = { ok: true; export: OpenedExport } | { ok: false; reason: "invalid" | "expired" | "gone" };

@@ -508,7 +508,7 @@ export interface ExportView {
   fileName: string;
   rows: number | null;
   bytes: number | null;
-  /** A fresh signed link while the file exists. */
+  /** A fresh signed link (a path on this app) while the file exists. */
   downloadUrl: string | null;
   expired: boolean;
   mail: { state: string; to: string; lastError: string | null; sentAt: string | null } | null;
@@ -553,7 +553,7 @@ async function toViews(shopId: number, rows: ExportRow[]): Promise<ExportView[]>
         fileName: payload.fileName,
         rows: info?.rows ?? null,
         bytes: info?.bytes ?? null,
-        downloadUrl: link?.url ?? null,
+        downloadUrl: link?.path ?? null,
         expired: row.state === "SUCCEEDED" && !link,
         mail: message
           ? {

@@ -19,6 +19,7 @@ import {
   Text,
 } from "@shopify/polaris";
 import { requireAdmin } from "~/admin.server";
+import { saveFile } from "~/components/ExportButton";
 import { EXPORT_STATE_LABELS, exportProgressPercent, formatBytes, formatCount, parseExportScope } from "~/lib/export";
 import { formatDateTime, LibraryError } from "~/lib/library";
 import { listExports, startExport } from "~/models/export.server";
@@ -215,7 +216,7 @@ export default function Exports() {
                       </IndexTable.Cell>
                       <IndexTable.Cell>
                         {e.downloadUrl ? (
-                          <Button url={e.downloadUrl} download={e.fileName} size="slim">
+                          <Button onClick={() => saveFile(e.downloadUrl!, e.fileName)} size="slim">
                             Download
                           </Button>
                         ) : null}
