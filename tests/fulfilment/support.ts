@@ -1,8 +1,6 @@
 // Shared by the fulfilment tests: keys in tags, product links, order payloads shaped like Shopify's
 // (the captured fixtures, or built ones), signed deliveries through the real handler, and a checker
 // of every invariant that "exactly once" promises.
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { expect } from "vitest";
 import { handle } from "tests/helpers/app";
 import { prisma } from "tests/helpers/db";
