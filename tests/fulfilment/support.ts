@@ -4,14 +4,12 @@
 import { expect } from "vitest";
 import { handle } from "tests/helpers/app";
 import { prisma } from "tests/helpers/db";
+import { readFixture } from "tests/helpers/fixtures";
 import { installShop, webhookRequest } from "tests/helpers/shopify";
 
-import { FIXTURES_DIR as FIXTURES } from "tests/helpers/fixtures";
-
-export { FIXTURES };
-
-export function fixture(name: string): Record<string, unknown> & { id: number; line_items: Array<Record<string, unknown>> } {
-  return JSON.parse(readFileSync(path.join(FIXTURES, `${name}.json`), "utf8"));
+/** A captured payload (tests/fixtures/shopify-webhooks/<name>.json). */
+export function fixture(name: string) {
+  return readFixture<Record<string, unknown> & { id: number; line_items: Array<Record<string, unknown>> }>(`${name}.json`);
 }
 
 export async function shopWithTag(shop: string, tagName: string, keys: number, prefix = tagName.toUpperCase()) {
