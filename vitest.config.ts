@@ -12,7 +12,8 @@ export default defineConfig({
     pool: "forks",
     // Two cores: two files at a time; each file has its own database.
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
-    testTimeout: 30_000,
+    // Generous: the first request of a file loads the whole build, slow on a busy 2-core machine.
+    testTimeout: 60_000,
     hookTimeout: 120_000,
     teardownTimeout: 30_000,
     reporters: ["default"],
