@@ -105,7 +105,9 @@ export function hotPool(): pg.Pool {
   pool.on("error", (error) => console.error("PostgreSQL pool client error:", error.message));
   // A client checked out when the server goes away emits "error" with no pool listener attached: without
   // this one the whole process dies (seen under load with a database restart). Its query rejects anyway.
-  pool.on("connect", (client) => client.on("error", (error) => console.error("PostgreSQL client error:", error.message)));
+  pool.on("connect", (client) =>
+    client.on("error", (error) => console.error("PostgreSQL client error:", error.message)),
+  );
   globalThis.__keyshelfHotPool = pool;
   return pool;
 }
@@ -160,7 +162,12 @@ export async function hotTransaction<T>(work: (db: Db) => Promise<T>): Promise<T
 
 /** One Prisma interactive transaction, retried the same way (for work that also uses Prisma models). */
 export async function prismaTransaction<T>(
-  prisma: { $transaction<R>(fn: (tx: Prisma.TransactionClient) => Promise<R>, options?: { maxWait?: number; timeout?: number }): Promise<R> },
+  prisma: {
+    $transaction<R>(
+      fn: (tx: Prisma.TransactionClient) => Promise<R>,
+      options?: { maxWait?: number; timeout?: number },
+    ): Promise<R>;
+  },
   work: (tx: Prisma.TransactionClient) => Promise<T>,
   { timeout = 30_000 } = {},
 ): Promise<T> {

@@ -116,7 +116,8 @@ function plan(orders: number, rand: () => number): { deliveries: Delivery[]; key
     const first = deliveries[deliveries.length - 1];
     if (rand() < 0.1) deliveries.push({ ...first, typical: false, keys: 0 });
     if (rand() < 0.03) deliveries.push({ ...first, eventId: randomUUID(), typical: false, keys: 0 });
-    if (rand() < 0.02) deliveries.push({ ...first, topic: "orders/paid", eventId: randomUUID(), typical: false, keys: 0 });
+    if (rand() < 0.02)
+      deliveries.push({ ...first, topic: "orders/paid", eventId: randomUUID(), typical: false, keys: 0 });
   }
   for (let i = deliveries.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
@@ -198,7 +199,10 @@ async function seed(db: pg.Pool) {
         `INSERT INTO "session" ("id", "shop", "state", "isOnline", "scope", "accessToken") VALUES ($1, $2, '', false, 'read_orders,read_products', 'bench-token')`,
         [`offline_${domain}`, domain],
       );
-      const { rows } = await client.query(`INSERT INTO "shop" ("domain", "name", "updated_at") VALUES ($1, $1, now()) RETURNING "id"`, [domain]);
+      const { rows } = await client.query(
+        `INSERT INTO "shop" ("domain", "name", "updated_at") VALUES ($1, $1, now()) RETURNING "id"`,
+        [domain],
+      );
       const shopId = rows[0].id as number;
       const tags = await client.query(
         `INSERT INTO "tag" ("shop_id", "name", "kind", "updated_at") VALUES
@@ -242,9 +246,13 @@ async function seed(db: pg.Pool) {
  * as the two app instances hold), claiming the app run's key counts in the same shops.
  */
 async function baselineRun(db: pg.Pool, claims: number, rand: () => number) {
-  const { rows } = await db.query(`SELECT t."id" FROM "tag" t JOIN "shop" s ON s."id" = t."shop_id" WHERE t."name" = 'baseline' ORDER BY s."id"`);
+  const { rows } = await db.query(
+    `SELECT t."id" FROM "tag" t JOIN "shop" s ON s."id" = t."shop_id" WHERE t."name" = 'baseline' ORDER BY s."id"`,
+  );
   const tagIds = rows.map((row) => row.id as number);
-  const sizes = Array.from({ length: claims }, () => (rand() < 0.7 ? 1 + Math.floor(rand() * 2) : rand() < 0.67 ? 2 : 3));
+  const sizes = Array.from({ length: claims }, () =>
+    rand() < 0.7 ? 1 + Math.floor(rand() * 2) : rand() < 0.67 ? 2 : 3,
+  );
   let next = 0;
   let keys = 0;
   const started = performance.now();
@@ -278,7 +286,12 @@ async function modelRun(deliveries: Delivery[]) {
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < deliveries.length) {
         const delivery = deliveries[next++];
-        await receiveOrder({ shopDomain: delivery.shop, topic: delivery.topic, eventId: delivery.eventId, payload: JSON.parse(delivery.body) });
+        await receiveOrder({
+          shopDomain: delivery.shop,
+          topic: delivery.topic,
+          eventId: delivery.eventId,
+          payload: JSON.parse(delivery.body),
+        });
       }
     }),
   );
@@ -287,7 +300,14 @@ async function modelRun(deliveries: Delivery[]) {
 
 async function bigOrder(server: AppServer, productId: number) {
   const { body } = orderBody([{ productId, variantId: null, quantity: 1_000 }]);
-  const delivery: Delivery = { shop: shopDomain(0), topic: "orders/create", eventId: randomUUID(), body, typical: false, keys: 1_000 };
+  const delivery: Delivery = {
+    shop: shopDomain(0),
+    topic: "orders/create",
+    eventId: randomUUID(),
+    body,
+    typical: false,
+    keys: 1_000,
+  };
   const t = performance.now();
   const status = await deliver(server, delivery);
   return { ms: performance.now() - t, status, id: JSON.parse(body).id as number };
@@ -312,9 +332,17 @@ async function verify(db: pg.Pool, expectedKeys: number) {
     ),
     // Stock sufficed, so every order must be complete: anything short was lost.
     shortOrders: Number((await q(`SELECT count(*) AS n FROM "order" WHERE "shortfall" > 0`)).n),
-    assignedToOrders: Number((await q(`SELECT count(*) AS n FROM "license_key" WHERE "order_id" IS NOT NULL AND "status" = 'ASSIGNED'`)).n),
+    assignedToOrders: Number(
+      (await q(`SELECT count(*) AS n FROM "license_key" WHERE "order_id" IS NOT NULL AND "status" = 'ASSIGNED'`)).n,
+    ),
     expectedKeys,
-    duplicateLines: Number((await q(`SELECT count(*) AS n FROM (SELECT 1 FROM "order_line" GROUP BY "order_id", "line_item_id" HAVING count(*) > 1) d`)).n),
+    duplicateLines: Number(
+      (
+        await q(
+          `SELECT count(*) AS n FROM (SELECT 1 FROM "order_line" GROUP BY "order_id", "line_item_id" HAVING count(*) > 1) d`,
+        )
+      ).n,
+    ),
     counterDrift: Number(
       (
         await q(`SELECT count(*) AS n FROM "tag" t WHERE t."assigned_count" <> (SELECT count(*) FROM "key_tag" kt WHERE kt."tag_id" = t."id" AND kt."status" = 'ASSIGNED')
@@ -338,7 +366,11 @@ async function main() {
   try {
     log(`seeding ${SHOPS} shops`);
     await seed(db);
-    const env = { SHOPIFY_API_KEY: API_KEY, SHOPIFY_API_SECRET: API_SECRET, SHOPIFY_APP_URL: "https://bench.keyshelf.test" };
+    const env = {
+      SHOPIFY_API_KEY: API_KEY,
+      SHOPIFY_API_SECRET: API_SECRET,
+      SHOPIFY_APP_URL: "https://bench.keyshelf.test",
+    };
     servers.push(...(await Promise.all([0, 1].map(() => startAppServer({ databaseUrl: url, env, poolSize: 10 })))));
     log(`app servers: pids ${servers.map((s) => s.pid).join(", ")}`);
 
@@ -358,7 +390,9 @@ async function main() {
       const seconds = await modelRun(deliveries);
       expectedKeys += keys;
       modelRates.push(keys / seconds);
-      log(`model run ${run}: ${deliveries.length} orders in ${seconds.toFixed(1)} s, ${(keys / seconds).toFixed(0)} keys/s (baseline ${modelBase[run - 1].toFixed(0)} keys/s)`);
+      log(
+        `model run ${run}: ${deliveries.length} orders in ${seconds.toFixed(1)} s, ${(keys / seconds).toFixed(0)} keys/s (baseline ${modelBase[run - 1].toFixed(0)} keys/s)`,
+      );
     }
 
     const warm = plan(WARMUP_ORDERS, rand);
@@ -402,7 +436,9 @@ async function main() {
       bigAuto.push(generated.ms);
       expectedKeys += 2_000;
     }
-    log(`1,000-key orders: from a tag ${bigTag.map((ms) => ms.toFixed(0)).join("/")} ms, generated ${bigAuto.map((ms) => ms.toFixed(0)).join("/")} ms`);
+    log(
+      `1,000-key orders: from a tag ${bigTag.map((ms) => ms.toFixed(0)).join("/")} ms, generated ${bigAuto.map((ms) => ms.toFixed(0)).join("/")} ms`,
+    );
 
     const checks = await verify(db, expectedKeys);
     const clean =
@@ -435,15 +471,39 @@ async function main() {
         baseline: { name: "bare SKIP LOCKED claim statement", value: stats(baseRates) },
         ratio: httpRatio,
       },
-      { name: "typical delivery, p99 latency (50 concurrent)", unit: "ms", value: stats(p99s), target: "<= 50 ms", pass: stats(p99s).median <= 50 },
+      {
+        name: "typical delivery, p99 latency (50 concurrent)",
+        unit: "ms",
+        value: stats(p99s),
+        target: "<= 50 ms",
+        pass: stats(p99s).median <= 50,
+      },
       { name: "typical delivery, p50 latency (50 concurrent)", unit: "ms", value: stats(p50s) },
       { name: "deliveries answered per second", unit: "/s", value: stats(deliveryRates) },
-      { name: "order needing 1,000 keys from a tag", unit: "ms", value: stats(bigTag), target: "well inside 5000 ms", pass: stats(bigTag).max < 2_500 },
-      { name: "order needing 1,000 generated keys", unit: "ms", value: stats(bigAuto), target: "well inside 5000 ms", pass: stats(bigAuto).max < 2_500 },
+      {
+        name: "order needing 1,000 keys from a tag",
+        unit: "ms",
+        value: stats(bigTag),
+        target: "well inside 5000 ms",
+        pass: stats(bigTag).max < 2_500,
+      },
+      {
+        name: "order needing 1,000 generated keys",
+        unit: "ms",
+        value: stats(bigAuto),
+        target: "well inside 5000 ms",
+        pass: stats(bigAuto).max < 2_500,
+      },
       {
         name: "double, lost or over-assigned keys",
         unit: "",
-        value: stats([checks.lineMismatches + checks.overAssigned + checks.misplacedKeys + checks.shortOrders + Math.abs(checks.assignedToOrders - expectedKeys)]),
+        value: stats([
+          checks.lineMismatches +
+            checks.overAssigned +
+            checks.misplacedKeys +
+            checks.shortOrders +
+            Math.abs(checks.assignedToOrders - expectedKeys),
+        ]),
         target: "0",
         pass: clean,
       },

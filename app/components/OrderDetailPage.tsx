@@ -88,7 +88,9 @@ export function OrderDetailPage({ order, timeZone }: { order: OrderDetailView; t
 
   const error = fetcher.state === "idle" && fetcher.data && !fetcher.data.ok ? fetcher.data.error : null;
   const keysByLine = (lineId: number) => order.keys.filter((key) => key.lineId === lineId);
-  const orphans = order.keys.filter((key) => key.lineId === null || !order.lines.some((line) => line.id === key.lineId));
+  const orphans = order.keys.filter(
+    (key) => key.lineId === null || !order.lines.some((line) => line.id === key.lineId),
+  );
 
   return (
     <Page
@@ -101,7 +103,10 @@ export function OrderDetailPage({ order, timeZone }: { order: OrderDetailView; t
       <Layout>
         {order.shortfall > 0 && !order.cancelledAt && (
           <Layout.Section>
-            <Banner tone="warning" title={`This order is waiting for ${order.shortfall} ${order.shortfall === 1 ? "key" : "keys"}`}>
+            <Banner
+              tone="warning"
+              title={`This order is waiting for ${order.shortfall} ${order.shortfall === 1 ? "key" : "keys"}`}
+            >
               <p>It receives them automatically, before newer orders, as soon as keys are added to the tag.</p>
             </Banner>
           </Layout.Section>
@@ -124,8 +129,13 @@ export function OrderDetailPage({ order, timeZone }: { order: OrderDetailView; t
                         {line.title}
                       </Text>
                       <Text as="p" tone="subdued">
-                        {line.source === "AUTO_GENERATE" ? "Generated keys" : line.tagName ? `Tag ${line.tagName}` : "Tag deleted"} ·{" "}
-                        {line.keysAssigned} of {line.keysNeeded} {line.keysNeeded === 1 ? "key" : "keys"} · quantity {line.quantity}
+                        {line.source === "AUTO_GENERATE"
+                          ? "Generated keys"
+                          : line.tagName
+                            ? `Tag ${line.tagName}`
+                            : "Tag deleted"}{" "}
+                        · {line.keysAssigned} of {line.keysNeeded} {line.keysNeeded === 1 ? "key" : "keys"} · quantity{" "}
+                        {line.quantity}
                       </Text>
                     </BlockStack>
                   </InlineStack>
@@ -174,7 +184,8 @@ export function OrderDetailPage({ order, timeZone }: { order: OrderDetailView; t
             content: CONFIRM[pending.action].button,
             destructive: CONFIRM[pending.action].destructive,
             loading: fetcher.state !== "idle",
-            onAction: () => fetcher.submit({ intent: pending.action, keyId: String(pending.key.id) }, { method: "post" }),
+            onAction: () =>
+              fetcher.submit({ intent: pending.action, keyId: String(pending.key.id) }, { method: "post" }),
           }}
           secondaryActions={[{ content: "Cancel", onAction: () => setPending(null) }]}
         >
@@ -226,7 +237,14 @@ function KeyRows({
               <BlockStack gap="050">
                 <InlineStack gap="200" blockAlign="center">
                   <Text as="span" fontWeight="medium" tone={held ? undefined : "subdued"}>
-                    <span style={{ fontFamily: "var(--p-font-family-mono)", textDecoration: held ? undefined : "line-through" }}>{key.value}</span>
+                    <span
+                      style={{
+                        fontFamily: "var(--p-font-family-mono)",
+                        textDecoration: held ? undefined : "line-through",
+                      }}
+                    >
+                      {key.value}
+                    </span>
                   </Text>
                   <KeyStatusBadge keyItem={key} />
                 </InlineStack>
@@ -245,12 +263,21 @@ function KeyRows({
                   <Button
                     size="slim"
                     variant="plain"
-                    onClick={async () => toast((await copyText(key.value)) ? "Licence key copied" : "Couldn't copy the key", { isError: false })}
+                    onClick={async () =>
+                      toast((await copyText(key.value)) ? "Licence key copied" : "Couldn't copy the key", {
+                        isError: false,
+                      })
+                    }
                     accessibilityLabel={`Copy ${key.value}`}
                   >
                     Copy
                   </Button>
-                  <Button size="slim" onClick={() => onAction(key, "replace")} loading={busyKeyId === key.id} accessibilityLabel={`Replace ${key.value}`}>
+                  <Button
+                    size="slim"
+                    onClick={() => onAction(key, "replace")}
+                    loading={busyKeyId === key.id}
+                    accessibilityLabel={`Replace ${key.value}`}
+                  >
                     Replace
                   </Button>
                   <Button
@@ -261,7 +288,12 @@ function KeyRows({
                   >
                     Return to pool
                   </Button>
-                  <Button size="slim" tone="critical" onClick={() => onAction(key, "revoke")} accessibilityLabel={`Revoke ${key.value}`}>
+                  <Button
+                    size="slim"
+                    tone="critical"
+                    onClick={() => onAction(key, "revoke")}
+                    accessibilityLabel={`Revoke ${key.value}`}
+                  >
                     Revoke
                   </Button>
                 </InlineStack>
@@ -277,6 +309,9 @@ function KeyRows({
 function KeyStatusBadge({ keyItem }: { keyItem: OrderKeyItem }) {
   if (keyItem.status === "USED") return <Badge tone="success">{KEY_STATUS_LABELS.USED}</Badge>;
   if (keyItem.status === "ASSIGNED") return <Badge tone="info">{KEY_STATUS_LABELS.ASSIGNED}</Badge>;
-  if (keyItem.status === "RETIRED") return <Badge>{keyItem.retireReason ? RETIRE_REASON_LABELS[keyItem.retireReason] : KEY_STATUS_LABELS.RETIRED}</Badge>;
+  if (keyItem.status === "RETIRED")
+    return (
+      <Badge>{keyItem.retireReason ? RETIRE_REASON_LABELS[keyItem.retireReason] : KEY_STATUS_LABELS.RETIRED}</Badge>
+    );
   return <Badge>{KEY_STATUS_LABELS.PENDING}</Badge>;
 }

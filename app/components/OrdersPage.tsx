@@ -61,7 +61,11 @@ export function OrdersPage({
   const tabs = VIEWS.map((v) => ({
     id: v.id,
     content:
-      v.id === "waiting" ? `${v.label} (${counts.waiting})` : v.id === "awaiting-payment" ? `${v.label} (${counts.awaitingPayment})` : v.label,
+      v.id === "waiting"
+        ? `${v.label} (${counts.waiting})`
+        : v.id === "awaiting-payment"
+          ? `${v.label} (${counts.awaitingPayment})`
+          : v.label,
     accessibilityLabel: v.label,
     panelID: `orders-${v.id}`,
   }));
@@ -79,8 +83,13 @@ export function OrdersPage({
           <Card padding="0">
             <Tabs
               tabs={tabs}
-              selected={Math.max(0, VIEWS.findIndex((v) => v.id === view))}
-              onSelect={(index) => updateParams({ view: VIEWS[index].id === "all" ? null : VIEWS[index].id, after: null })}
+              selected={Math.max(
+                0,
+                VIEWS.findIndex((v) => v.id === view),
+              )}
+              onSelect={(index) =>
+                updateParams({ view: VIEWS[index].id === "all" ? null : VIEWS[index].id, after: null })
+              }
             >
               <Box padding="300">
                 <TextField
@@ -128,7 +137,13 @@ export function OrdersPage({
                         </Link>
                       </IndexTable.Cell>
                       <IndexTable.Cell>{formatDateTime(order.placedAt, timeZone)}</IndexTable.Cell>
-                      <IndexTable.Cell>{order.email ?? <Text as="span" tone="subdued">No email</Text>}</IndexTable.Cell>
+                      <IndexTable.Cell>
+                        {order.email ?? (
+                          <Text as="span" tone="subdued">
+                            No email
+                          </Text>
+                        )}
+                      </IndexTable.Cell>
                       <IndexTable.Cell>
                         {view === "waiting" ? (
                           <BlockStack gap="050">
@@ -160,10 +175,15 @@ export function OrdersPage({
   );
 }
 
-export function OrderStatus({ order }: { order: Pick<OrderListItem, "cancelledAt" | "awaitingPayment" | "shortfall"> }) {
+export function OrderStatus({
+  order,
+}: {
+  order: Pick<OrderListItem, "cancelledAt" | "awaitingPayment" | "shortfall">;
+}) {
   if (order.cancelledAt) return <Badge>Cancelled</Badge>;
   if (order.awaitingPayment) return <Badge tone="attention">Awaiting payment</Badge>;
-  if (order.shortfall > 0) return <Badge tone="warning">{`Waiting for ${order.shortfall} ${order.shortfall === 1 ? "key" : "keys"}`}</Badge>;
+  if (order.shortfall > 0)
+    return <Badge tone="warning">{`Waiting for ${order.shortfall} ${order.shortfall === 1 ? "key" : "keys"}`}</Badge>;
   return <Badge tone="success">Keys delivered</Badge>;
 }
 
@@ -176,7 +196,8 @@ function emptyHeading(view: OrderView, searching: boolean) {
 
 function emptyText(view: OrderView, searching: boolean) {
   if (searching) return "Search by the order name, like #1001, or the start of the customer's email.";
-  if (view === "waiting") return "When a tag runs out, orders wait here and receive keys, oldest first, as soon as you add keys.";
+  if (view === "waiting")
+    return "When a tag runs out, orders wait here and receive keys, oldest first, as soon as you add keys.";
   if (view === "awaiting-payment") return "With keys assigned on payment (Settings), unpaid orders wait here.";
   return "Orders appear here once customers buy products linked to licence keys.";
 }

@@ -156,7 +156,7 @@ export function ProductLinksPage({
   ));
 
   return (
-    <Page title="Products" primaryAction={{ content: "Link products", onAction: pickProducts }}>
+    <Page title="Products" primaryAction={{ content: "Link products", onAction: () => void pickProducts() }}>
       <TitleBar title="Products" />
       <Layout>
         {lowStock.length > 0 && (
@@ -169,12 +169,12 @@ export function ProductLinksPage({
             {links.length === 0 ? (
               <EmptyState
                 heading="Link products to licence keys"
-                action={{ content: "Link products", onAction: pickProducts }}
+                action={{ content: "Link products", onAction: () => void pickProducts() }}
                 image="https://cdn.shopify.com/s/files/1/0262/4071/2726/files/emptystate-files.png"
               >
                 <p>
-                  Choose which products or variants hand out licence keys, and where the keys come from: a tag, the
-                  keys without a tag, or keys generated for each order.
+                  Choose which products or variants hand out licence keys, and where the keys come from: a tag, the keys
+                  without a tag, or keys generated for each order.
                 </p>
               </EmptyState>
             ) : (
@@ -203,7 +203,9 @@ export function ProductLinksPage({
           </Box>
         </Layout.Section>
       </Layout>
-      {editor && <LinkEditor key={editor.link?.id ?? "new"} state={editor} tags={tags} onClose={() => setEditor(null)} />}
+      {editor && (
+        <LinkEditor key={editor.link?.id ?? "new"} state={editor} tags={tags} onClose={() => setEditor(null)} />
+      )}
       <Modal
         open={removing !== null}
         onClose={() => setRemoving(null)}
@@ -212,7 +214,8 @@ export function ProductLinksPage({
           content: "Remove link",
           destructive: true,
           loading: remove.state !== "idle",
-          onAction: () => removing && remove.submit({ intent: "remove", linkId: String(removing.id) }, { method: "post" }),
+          onAction: () =>
+            removing && remove.submit({ intent: "remove", linkId: String(removing.id) }, { method: "post" }),
         }}
         secondaryActions={[{ content: "Cancel", onAction: () => setRemoving(null) }]}
       >
@@ -233,7 +236,12 @@ function label(link: ProductLinkView) {
 }
 
 function itemOf(link: ProductLinkView): LinkTargetItem {
-  return { productId: link.productId, variantId: link.variantId, productTitle: link.productTitle, variantTitle: link.variantTitle };
+  return {
+    productId: link.productId,
+    variantId: link.variantId,
+    productTitle: link.productTitle,
+    variantTitle: link.variantTitle,
+  };
 }
 
 function RemainingBadge({ link }: { link: ProductLinkView }) {
@@ -261,7 +269,10 @@ function LinkEditor({ state, tags, onClose }: { state: EditorState; tags: Linkab
   const [prefix, setPrefix] = useState(link?.autoPrefix ?? "");
   const [keysPerUnit, setKeysPerUnit] = useState(String(link?.keysPerUnit ?? 1));
   const errors = fetcher.data && !fetcher.data.ok ? (fetcher.data.errors ?? {}) : {};
-  const preview = useMemo(() => sampleKey({ pattern: pattern.trim().toUpperCase() || DEFAULT_KEY_PATTERN, prefix: prefix.trim() }), [pattern, prefix]);
+  const preview = useMemo(
+    () => sampleKey({ pattern: pattern.trim().toUpperCase() || DEFAULT_KEY_PATTERN, prefix: prefix.trim() }),
+    [pattern, prefix],
+  );
 
   useEffect(() => {
     if (fetcher.state === "idle" && fetcher.data?.ok) {
@@ -279,13 +290,19 @@ function LinkEditor({ state, tags, onClose }: { state: EditorState; tags: Linkab
     fetcher.submit(form, { method: "post" });
   }
 
-  const names = state.items.map((item) => (item.variantTitle ? `${item.productTitle} - ${item.variantTitle}` : `${item.productTitle} (all variants)`));
+  const names = state.items.map((item) =>
+    item.variantTitle ? `${item.productTitle} - ${item.variantTitle}` : `${item.productTitle} (all variants)`,
+  );
 
   return (
     <Modal
       open
       onClose={onClose}
-      title={state.mode === "create" ? `Link ${names.length === 1 ? "product" : `${names.length} products`}` : `Edit link: ${names[0]}`}
+      title={
+        state.mode === "create"
+          ? `Link ${names.length === 1 ? "product" : `${names.length} products`}`
+          : `Edit link: ${names[0]}`
+      }
       primaryAction={{ content: "Save", onAction: save, loading: fetcher.state !== "idle" }}
       secondaryActions={[{ content: "Cancel", onAction: onClose }]}
     >
@@ -321,7 +338,10 @@ function LinkEditor({ state, tags, onClose }: { state: EditorState; tags: Linkab
             {source === "TAG" ? (
               <Select
                 label="Tag"
-                options={tags.map((tag) => ({ label: `${tag.label} (${tag.pending.toLocaleString("en")} pending)`, value: String(tag.id) }))}
+                options={tags.map((tag) => ({
+                  label: `${tag.label} (${tag.pending.toLocaleString("en")} pending)`,
+                  value: String(tag.id),
+                }))}
                 value={tagId}
                 onChange={setTagId}
                 error={errors.tagId}
@@ -338,7 +358,14 @@ function LinkEditor({ state, tags, onClose }: { state: EditorState; tags: Linkab
                   helpText="Each X becomes a random letter or digit (no 0, O, 1 or I)."
                   monospaced
                 />
-                <TextField label="Prefix (optional)" value={prefix} onChange={setPrefix} autoComplete="off" error={errors.prefix} monospaced />
+                <TextField
+                  label="Prefix (optional)"
+                  value={prefix}
+                  onChange={setPrefix}
+                  autoComplete="off"
+                  error={errors.prefix}
+                  monospaced
+                />
               </FormLayout.Group>
             )}
             {source === "AUTO_GENERATE" && (

@@ -1,7 +1,18 @@
 // The settings screen: fulfilment choices, report email, low-stock thresholds.
 import { useFetcher } from "@remix-run/react";
 import { TitleBar } from "@shopify/app-bridge-react";
-import { BlockStack, Button, Card, ChoiceList, FormLayout, InlineStack, Layout, Page, Text, TextField } from "@shopify/polaris";
+import {
+  BlockStack,
+  Button,
+  Card,
+  ChoiceList,
+  FormLayout,
+  InlineStack,
+  Layout,
+  Page,
+  Text,
+  TextField,
+} from "@shopify/polaris";
 import { useEffect, useState } from "react";
 import { useToast } from "~/components/library-hooks";
 import { ASSIGN_TRIGGER_LABELS, CANCEL_POLICY_LABELS } from "~/lib/fulfilment";
@@ -34,7 +45,10 @@ export function SettingsPage(props: SettingsPageProps) {
     <Page title="Settings">
       <TitleBar title="Settings" />
       <Layout>
-        <Layout.AnnotatedSection title="Orders" description="When customers receive their keys, and what happens to keys when an order is cancelled or refunded.">
+        <Layout.AnnotatedSection
+          title="Orders"
+          description="When customers receive their keys, and what happens to keys when an order is cancelled or refunded."
+        >
           <FulfilmentSettings {...props} />
         </Layout.AnnotatedSection>
         <Layout.AnnotatedSection
@@ -64,8 +78,16 @@ function FulfilmentSettings({ assignTrigger, cancelPolicy, reportEmail, email }:
           <ChoiceList
             title="Assign licence keys"
             choices={[
-              { label: ASSIGN_TRIGGER_LABELS.ORDER_CREATED, value: "ORDER_CREATED", helpText: "Customers see their keys right after checkout." },
-              { label: ASSIGN_TRIGGER_LABELS.ORDER_PAID, value: "ORDER_PAID", helpText: "Unpaid orders (bank transfer, payment on invoice) wait until they are paid." },
+              {
+                label: ASSIGN_TRIGGER_LABELS.ORDER_CREATED,
+                value: "ORDER_CREATED",
+                helpText: "Customers see their keys right after checkout.",
+              },
+              {
+                label: ASSIGN_TRIGGER_LABELS.ORDER_PAID,
+                value: "ORDER_PAID",
+                helpText: "Unpaid orders (bank transfer, payment on invoice) wait until they are paid.",
+              },
             ]}
             selected={[trigger]}
             onChange={([value]) => setTrigger(value as SettingsPageProps["assignTrigger"])}
@@ -74,7 +96,11 @@ function FulfilmentSettings({ assignTrigger, cancelPolicy, reportEmail, email }:
           <ChoiceList
             title="When an order is cancelled or refunded"
             choices={[
-              { label: CANCEL_POLICY_LABELS.RETURN_UNVIEWED, value: "RETURN_UNVIEWED", helpText: "Keys the customer has already seen stay with the order." },
+              {
+                label: CANCEL_POLICY_LABELS.RETURN_UNVIEWED,
+                value: "RETURN_UNVIEWED",
+                helpText: "Keys the customer has already seen stay with the order.",
+              },
               { label: CANCEL_POLICY_LABELS.KEEP_ASSIGNED, value: "KEEP_ASSIGNED" },
             ]}
             selected={[policy]}
@@ -89,7 +115,9 @@ function FulfilmentSettings({ assignTrigger, cancelPolicy, reportEmail, email }:
             onChange={setAddress}
             autoComplete="email"
             placeholder={email || "you@example.com"}
-            helpText={email ? `Leave empty to use your store's email, ${email}.` : "Leave empty to use your store's email."}
+            helpText={
+              email ? `Leave empty to use your store's email, ${email}.` : "Leave empty to use your store's email."
+            }
             error={errors.reportEmail}
           />
           {errors.form && (
@@ -111,7 +139,9 @@ function FulfilmentSettings({ assignTrigger, cancelPolicy, reportEmail, email }:
 function Thresholds({ tags }: { tags: SettingsPageProps["tags"] }) {
   const fetcher = useFetcher<SettingsActionResult>();
   const errors = useSaved(fetcher);
-  const [values, setValues] = useState(() => Object.fromEntries(tags.map((tag) => [tag.id, tag.threshold === null ? "" : String(tag.threshold)])));
+  const [values, setValues] = useState(() =>
+    Object.fromEntries(tags.map((tag) => [tag.id, tag.threshold === null ? "" : String(tag.threshold)])),
+  );
   if (tags.length === 0) {
     return (
       <Card>

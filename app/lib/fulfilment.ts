@@ -47,7 +47,8 @@ export function linkItemsFromSelection(selection: PickedProduct[]): LinkTargetIt
     }
     for (const variant of variants) {
       const variantId = numericId(variant.id);
-      if (variantId) items.push({ productId, variantId, productTitle: product.title, variantTitle: variant.title ?? null });
+      if (variantId)
+        items.push({ productId, variantId, productTitle: product.title, variantTitle: variant.title ?? null });
     }
   }
   return items;
@@ -88,7 +89,12 @@ export function parseLinkSettings(form: FormData) {
   const source = form.get("source");
   const input =
     source === "AUTO_GENERATE"
-      ? { source, pattern: form.get("pattern") ?? "", prefix: form.get("prefix") ?? "", keysPerUnit: form.get("keysPerUnit") }
+      ? {
+          source,
+          pattern: form.get("pattern") ?? "",
+          prefix: form.get("prefix") ?? "",
+          keysPerUnit: form.get("keysPerUnit"),
+        }
       : { source: "TAG", tagId: form.get("tagId"), keysPerUnit: form.get("keysPerUnit") };
   const parsed = linkSettingsSchema.safeParse(input);
   if (parsed.success) return { ok: true as const, settings: parsed.data };
@@ -105,13 +111,20 @@ export function fieldErrors(error: z.ZodError) {
 }
 
 export const settingsSchema = z.object({
-  assignTrigger: z.enum(["ORDER_CREATED", "ORDER_PAID"], { errorMap: () => ({ message: "Choose when keys are assigned." }) }),
-  cancelPolicy: z.enum(["RETURN_UNVIEWED", "KEEP_ASSIGNED"], { errorMap: () => ({ message: "Choose what happens on cancellation." }) }),
+  assignTrigger: z.enum(["ORDER_CREATED", "ORDER_PAID"], {
+    errorMap: () => ({ message: "Choose when keys are assigned." }),
+  }),
+  cancelPolicy: z.enum(["RETURN_UNVIEWED", "KEEP_ASSIGNED"], {
+    errorMap: () => ({ message: "Choose what happens on cancellation." }),
+  }),
   reportEmail: z
     .string()
     .trim()
     .max(254)
-    .refine((value) => value === "" || z.string().email().safeParse(value).success, "Enter an email address, or leave it empty."),
+    .refine(
+      (value) => value === "" || z.string().email().safeParse(value).success,
+      "Enter an email address, or leave it empty.",
+    ),
 });
 
 export type SettingsInput = z.infer<typeof settingsSchema>;
@@ -123,7 +136,10 @@ export const thresholdSchema = z
     if (value === "") return null;
     const n = Number(value);
     if (!Number.isInteger(n) || n < 1 || n > 1_000_000) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: "Enter a whole number from 1 to 1,000,000, or leave it empty." });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: "Enter a whole number from 1 to 1,000,000, or leave it empty.",
+      });
       return z.NEVER;
     }
     return n;
@@ -149,7 +165,9 @@ export function parseOrderListParams(searchParams: URLSearchParams): OrderListPa
 }
 
 /** "1001", "#1001" and " #1001 " all find order #1001; anything with @ searches emails. */
-export function orderSearch(q: string): { kind: "none" } | { kind: "email"; prefix: string } | { kind: "name"; names: string[] } {
+export function orderSearch(
+  q: string,
+): { kind: "none" } | { kind: "email"; prefix: string } | { kind: "name"; names: string[] } {
   const term = q.trim();
   if (!term) return { kind: "none" };
   if (term.includes("@")) return { kind: "email", prefix: term.toLowerCase() };

@@ -5,7 +5,10 @@ import { z } from "zod";
 
 /** Shopify ids arrive as JSON numbers (below 2^53) or, in some payloads, as numeric strings. */
 const shopifyId = z.union([z.number().int().nonnegative(), z.string().regex(/^\d{1,19}$/)]).transform((v) => BigInt(v));
-const optionalId = z.union([shopifyId, z.null()]).optional().transform((v) => v ?? null);
+const optionalId = z
+  .union([shopifyId, z.null()])
+  .optional()
+  .transform((v) => v ?? null);
 const optionalText = z
   .union([z.string(), z.null()])
   .optional()
@@ -23,15 +26,24 @@ export const lineItemSchema = z.object({
   id: shopifyId,
   product_id: optionalId,
   variant_id: optionalId,
-  title: z.string().nullish().transform((v) => v ?? ""),
+  title: z
+    .string()
+    .nullish()
+    .transform((v) => v ?? ""),
   variant_title: z.string().nullish(),
   quantity: z.number().int().nonnegative(),
-  gift_card: z.boolean().nullish().transform((v) => v ?? false),
+  gift_card: z
+    .boolean()
+    .nullish()
+    .transform((v) => v ?? false),
 });
 
 export const orderPayloadSchema = z.object({
   id: shopifyId,
-  name: z.string().nullish().transform((v) => v ?? ""),
+  name: z
+    .string()
+    .nullish()
+    .transform((v) => v ?? ""),
   email: optionalText,
   contact_email: optionalText,
   customer: z

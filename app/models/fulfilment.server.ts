@@ -36,7 +36,10 @@ export class InvalidPayloadError extends Error {
   }
 }
 
-function parsePayload<T>(schema: { safeParse(input: unknown): { success: true; data: T } | { success: false; error: { message: string } } }, payload: unknown): T {
+function parsePayload<T>(
+  schema: { safeParse(input: unknown): { success: true; data: T } | { success: false; error: { message: string } } },
+  payload: unknown,
+): T {
   const parsed = schema.safeParse(payload);
   if (!parsed.success) throw new InvalidPayloadError(parsed.error.message);
   return parsed.data;
@@ -51,12 +54,20 @@ export function runTransaction<T>(work: (tx: Tx) => Promise<T>, options?: { time
 }
 
 /** Records a webhook event; false when it was handled before (Shopify redelivers with the same id). */
-export async function claimWebhookEvent(db: Db, event: { shopDomain: string; topic: string; eventId: string; webhookId?: string }) {
-  const rows = await db.query<{ claimed: number }>(prepared("keyshelf_claim_event", sql`
+export async function claimWebhookEvent(
+  db: Db,
+  event: { shopDomain: string; topic: string; eventId: string; webhookId?: string },
+) {
+  const rows = await db.query<{ claimed: number }>(
+    prepared(
+      "keyshelf_claim_event",
+      sql`
     INSERT INTO "webhook_event" ("shop_domain", "topic", "event_id", "webhook_id", "processed_at")
     VALUES (${event.shopDomain}, ${event.topic}, ${event.eventId}, ${event.webhookId ?? ""}, now())
     ON CONFLICT DO NOTHING
-    RETURNING 1 AS "claimed"`));
+    RETURNING 1 AS "claimed"`,
+    ),
+  );
   return rows.length === 1;
 }
 
@@ -129,19 +140,22 @@ async function loadOrderContext(shopDomain: string, order: OrderPayload): Promis
   const productIds = candidates.map((line) => String(line.product_id));
   const variantIds = candidates.map((line) => (line.variant_id === null ? null : String(line.variant_id)));
   const rows = await pgDb(hotPool()).query<{
-      shopId: number;
-      assignTrigger: AssignTrigger;
-      uninstalled: boolean;
-      autoTagId: number | null;
-      links: Array<{
-        ord: number;
-        source: "TAG" | "AUTO_GENERATE";
-        tag_id: number | null;
-        keys_per_unit: number;
-        auto_pattern: string | null;
-        auto_prefix: string | null;
-      }>;
-    }>(prepared("keyshelf_order_context", sql`
+    shopId: number;
+    assignTrigger: AssignTrigger;
+    uninstalled: boolean;
+    autoTagId: number | null;
+    links: Array<{
+      ord: number;
+      source: "TAG" | "AUTO_GENERATE";
+      tag_id: number | null;
+      keys_per_unit: number;
+      auto_pattern: string | null;
+      auto_prefix: string | null;
+    }>;
+  }>(
+    prepared(
+      "keyshelf_order_context",
+      sql`
     SELECT s."id" AS "shopId", s."assign_trigger" AS "assignTrigger", s."uninstalled_at" IS NOT NULL AS "uninstalled",
       (SELECT t."id" FROM "tag" t WHERE t."shop_id" = s."id" AND t."kind" = 'AUTO_GENERATED') AS "autoTagId",
       COALESCE((
@@ -154,7 +168,9 @@ async function loadOrderContext(shopDomain: string, order: OrderPayload): Promis
           ORDER BY li.ord, pl."variant_id" NULLS LAST
         ) chosen
       ), '[]'::json) AS "links"
-    FROM "shop" s WHERE s."domain" = ${shopDomain}`));
+    FROM "shop" s WHERE s."domain" = ${shopDomain}`,
+    ),
+  );
   const row = rows[0];
   if (!row) return null;
   const lines: ResolvedLine[] = [];
@@ -175,7 +191,13 @@ async function loadOrderContext(shopDomain: string, order: OrderPayload): Promis
       auto_prefix: autoGenerate ? (link.auto_prefix ?? "") : null,
     });
   }
-  return { shopId: row.shopId, assignTrigger: row.assignTrigger, uninstalled: row.uninstalled, autoTagId: row.autoTagId, lines };
+  return {
+    shopId: row.shopId,
+    assignTrigger: row.assignTrigger,
+    uninstalled: row.uninstalled,
+    autoTagId: row.autoTagId,
+    lines,
+  };
 }
 
 /**
@@ -220,7 +242,8 @@ export async function receiveOrder(event: OrderEvent): Promise<ReceiveOrderResul
   if (result.status === "duplicate") return result;
   // Keys this delivery held while it lost a race went back to the pool: other orders may have
   // recorded a shortfall meanwhile.
-  if (result.shortfall > 0 || raced) await fillIfStockAppeared(context.shopId, result.tagIds.length ? result.tagIds : tagsOfLines(context.lines));
+  if (result.shortfall > 0 || raced)
+    await fillIfStockAppeared(context.shopId, result.tagIds.length ? result.tagIds : tagsOfLines(context.lines));
   if (lowStockMayHaveChanged(result.stock)) await checkLowStock({ shopId: context.shopId, tagIds: result.tagIds });
   const { tagIds: _touched, stock: _stock, ...answer } = result;
   return answer;
@@ -274,7 +297,10 @@ async function recordNewOrder(event: OrderEvent, facts: OrderFacts): Promise<Tra
     assigned: number;
     shortfall: number;
     stock: TagStockSnapshot[];
-  }>(prepared("keyshelf_record_new_order", sql`
+  }>(
+    prepared(
+      "keyshelf_record_new_order",
+      sql`
     WITH event AS (
       INSERT INTO "webhook_event" ("shop_domain", "topic", "event_id", "webhook_id", "processed_at")
       VALUES (${event.shopDomain}, ${topic}, ${event.eventId}, ${event.webhookId ?? ""}, now())
@@ -349,7 +375,9 @@ async function recordNewOrder(event: OrderEvent, facts: OrderFacts): Promise<Tra
         FROM "tag" t LEFT JOIN (
           SELECT need."tag_id", count(*)::int AS n FROM claimed JOIN need ON need.line_id = claimed."order_line_id" GROUP BY need."tag_id"
         ) c ON c."tag_id" = t."id"
-        WHERE t."id" = ANY(${tagIds}::int[])) AS "stock"`));
+        WHERE t."id" = ANY(${tagIds}::int[])) AS "stock"`,
+    ),
+  );
   if (!row.fresh) return { status: "duplicate" };
   if (row.orderId === null) return "existing";
   return {
@@ -365,7 +393,11 @@ async function recordNewOrder(event: OrderEvent, facts: OrderFacts): Promise<Tra
 }
 
 /** Every other case, in one transaction: see assignOrderKeys for its lock order. */
-async function recordOrderInTransaction(event: OrderEvent, facts: OrderFacts, alreadyClaimed: boolean): Promise<TransactionResult> {
+async function recordOrderInTransaction(
+  event: OrderEvent,
+  facts: OrderFacts,
+  alreadyClaimed: boolean,
+): Promise<TransactionResult> {
   const { topic, order, context, paidNow, cancelled, due } = facts;
   const carriesKeys = context.lines.length > 0;
   return hotTransaction(async (db) => {
@@ -373,7 +405,16 @@ async function recordOrderInTransaction(event: OrderEvent, facts: OrderFacts, al
     // the order row's lock, so concurrent deliveries of one order (other event ids, orders/paid)
     // wait here and then see the lines this one inserted. Identifiers are never overwritten on
     // conflict: a late redelivery must not undo customers/redact.
-    const [row] = await db.query<{ fresh: boolean; id: number | null; inserted: boolean; cancelled: boolean; awaitingPayment: boolean }>(prepared("keyshelf_record_order", sql`
+    const [row] = await db.query<{
+      fresh: boolean;
+      id: number | null;
+      inserted: boolean;
+      cancelled: boolean;
+      awaitingPayment: boolean;
+    }>(
+      prepared(
+        "keyshelf_record_order",
+        sql`
       WITH event AS (
         INSERT INTO "webhook_event" ("shop_domain", "topic", "event_id", "webhook_id", "processed_at")
         VALUES (${event.shopDomain}, ${topic}, ${event.eventId}, ${event.webhookId ?? ""}, now())
@@ -403,21 +444,39 @@ async function recordOrderInTransaction(event: OrderEvent, facts: OrderFacts, al
         WHERE upserted."inserted"
         ON CONFLICT ("order_id", "line_item_id") DO NOTHING
       )
-      SELECT EXISTS (SELECT 1 FROM event) OR ${alreadyClaimed}::boolean AS "fresh", upserted.* FROM (SELECT 1) AS one LEFT JOIN upserted ON true`));
+      SELECT EXISTS (SELECT 1 FROM event) OR ${alreadyClaimed}::boolean AS "fresh", upserted.* FROM (SELECT 1) AS one LEFT JOIN upserted ON true`,
+      ),
+    );
 
     if (!row.fresh || row.id === null) return { status: "duplicate" as const };
     const base = { status: "recorded" as const, orderId: row.id, cancelled: row.cancelled };
     if (row.cancelled || !due) {
-      return { ...base, keysAssigned: 0, shortfall: 0, awaitingPayment: row.awaitingPayment, tagIds: [] as number[], stock: [] as TagStockSnapshot[] };
+      return {
+        ...base,
+        keysAssigned: 0,
+        shortfall: 0,
+        awaitingPayment: row.awaitingPayment,
+        tagIds: [] as number[],
+        stock: [] as TagStockSnapshot[],
+      };
     }
     // A new order's lines are the ones just inserted; an order seen before is read back.
     const known = row.inserted
       ? {
           auto: context.lines.some((line) => line.source === "AUTO_GENERATE"),
-          tagIds: [...new Set(context.lines.filter((l) => l.source === "TAG" && l.tag_id !== null).map((l) => l.tag_id as number))],
+          tagIds: [
+            ...new Set(
+              context.lines.filter((l) => l.source === "TAG" && l.tag_id !== null).map((l) => l.tag_id as number),
+            ),
+          ],
         }
       : undefined;
-    const assigned = await assignOrderKeys(db, { shopId: context.shopId, orderIds: [row.id], autoTagId: context.autoTagId, known });
+    const assigned = await assignOrderKeys(db, {
+      shopId: context.shopId,
+      orderIds: [row.id],
+      autoTagId: context.autoTagId,
+      known,
+    });
     return {
       ...base,
       keysAssigned: assigned.keysAssigned,
@@ -530,7 +589,10 @@ export async function assignOrderKeys(
  * because another transaction held it was claimed by that transaction (or, if it failed, is
  * claimed by its retry, Shopify's redelivery, or the waiting-order fill that follows a shortfall).
  */
-async function claimPendingKeys(db: Db, { shopId, orderIds, tagIds }: { shopId: number; orderIds: number[]; tagIds: number[] }) {
+async function claimPendingKeys(
+  db: Db,
+  { shopId, orderIds, tagIds }: { shopId: number; orderIds: number[]; tagIds: number[] },
+) {
   let assignedTotal = 0;
   let shortfall = 0;
   let stock: TagStockSnapshot[] = [];
@@ -551,7 +613,10 @@ function claimRound(db: Db, { shopId, orderIds, tagIds }: { shopId: number; orde
   // its first row, reading every key ever handed out before reaching a pending one.
   // The UPDATE re-checks status = 'PENDING', so a key can never be claimed twice; the orders'
   // shortfall is set from the same snapshot, so no further statement is needed before commit.
-  return db.query<{ assigned: number; wanted: number; shortfall: number; stock: TagStockSnapshot[] }>(prepared("keyshelf_claim_keys", sql`
+  return db.query<{ assigned: number; wanted: number; shortfall: number; stock: TagStockSnapshot[] }>(
+    prepared(
+      "keyshelf_claim_keys",
+      sql`
     WITH need AS (
       SELECT ol."id" AS line_id, ol."order_id", ol."tag_id", ol."keys_needed" - ol."keys_assigned" AS n,
         sum(ol."keys_needed" - ol."keys_assigned") OVER (PARTITION BY ol."tag_id" ORDER BY o."placed_at", o."id", ol."id") AS upto
@@ -613,12 +678,23 @@ function claimRound(db: Db, { shopId, orderIds, tagIds }: { shopId: number; orde
         FROM "tag" t LEFT JOIN (
           SELECT need."tag_id", count(*)::int AS n FROM claimed JOIN need ON need.line_id = claimed."order_line_id" GROUP BY need."tag_id"
         ) c ON c."tag_id" = t."id"
-        WHERE t."id" = ANY(${tagIds}::int[]) AND t."kind" <> 'AUTO_GENERATED') AS "stock"`));
+        WHERE t."id" = ANY(${tagIds}::int[]) AND t."kind" <> 'AUTO_GENERATED') AS "stock"`,
+    ),
+  );
 }
 
 /** Lines linked to automatic generation get fresh keys; they are never short of stock. */
-async function generateOwedKeys(db: Db, { shopId, orderIds, autoTagId }: { shopId: number; orderIds: number[]; autoTagId: number | null }) {
-  const lines = await db.query<{ id: number; orderId: number; owed: number; pattern: string | null; prefix: string | null }>(sql`
+async function generateOwedKeys(
+  db: Db,
+  { shopId, orderIds, autoTagId }: { shopId: number; orderIds: number[]; autoTagId: number | null },
+) {
+  const lines = await db.query<{
+    id: number;
+    orderId: number;
+    owed: number;
+    pattern: string | null;
+    prefix: string | null;
+  }>(sql`
     SELECT "id", "order_id" AS "orderId", "keys_needed" - "keys_assigned" AS "owed", "auto_pattern" AS "pattern", "auto_prefix" AS "prefix"
     FROM "order_line"
     WHERE "order_id" = ANY(${orderIds}::int[]) AND "shop_id" = ${shopId} AND "source" = 'AUTO_GENERATE'
@@ -650,7 +726,8 @@ async function generateOwedKeys(db: Db, { shopId, orderIds, autoTagId }: { shopI
       total += created;
     }
     // Only a format with too few random characters for the shop's keys could get here.
-    if (owed > 0) throw new Error(`Could not generate ${owed} unique licence keys in format ${line.prefix ?? ""}${line.pattern}.`);
+    if (owed > 0)
+      throw new Error(`Could not generate ${owed} unique licence keys in format ${line.prefix ?? ""}${line.pattern}.`);
   }
   return total;
 }
@@ -737,7 +814,9 @@ async function fillBatch(tx: Tx, { shopId, tagId, actor }: { shopId: number; tag
     action: "orders.fill",
     summary:
       `Gave ${outcome.keysAssigned} licence ${outcome.keysAssigned === 1 ? "key" : "keys"} to orders waiting for keys` +
-      (names.length ? `; complete now: ${names.slice(0, 10).join(", ")}${names.length > 10 ? ` and ${names.length - 10} more` : ""}` : ""),
+      (names.length
+        ? `; complete now: ${names.slice(0, 10).join(", ")}${names.length > 10 ? ` and ${names.length - 10} more` : ""}`
+        : ""),
     count: outcome.keysAssigned,
     details: { tagId, orderIds },
   });
@@ -806,7 +885,8 @@ export async function cancelOrder(event: OrderEvent): Promise<ReturnOutcome> {
   const shop = await findShopForWebhook(event.shopDomain);
   const result = await runTransaction(async (tx) => {
     const db = prismaDb(tx);
-    if (!(await claimWebhookEvent(db, { ...event, topic }))) return { status: "duplicate" as const, keysReturned: 0, tagIds: [] as number[] };
+    if (!(await claimWebhookEvent(db, { ...event, topic })))
+      return { status: "duplicate" as const, keysReturned: 0, tagIds: [] as number[] };
     if (!shop || shop.uninstalledAt) return { status: "ignored" as const, keysReturned: 0, tagIds: [] };
     const [row] = await db.query<{ id: number; name: string; cancelledAt: Date | null }>(sql`
       SELECT "id", "name", "cancelled_at" AS "cancelledAt" FROM "order"
@@ -857,7 +937,10 @@ export async function refundOrder(event: OrderEvent): Promise<ReturnOutcome> {
 
     // Per line: refunded units x keys per unit are released: first from what is still owed, then
     // (policy permitting) from keys the customer never viewed. Keys the customer keeps stay needed.
-    const refunded = refund.refund_line_items.map((item) => ({ line_item_id: String(item.line_item_id), quantity: item.quantity }));
+    const refunded = refund.refund_line_items.map((item) => ({
+      line_item_id: String(item.line_item_id),
+      quantity: item.quantity,
+    }));
     const lines = await db.query<{ id: number; release: number; owed: number }>(sql`
       SELECT ol."id", (sum(r.quantity) * ol."keys_per_unit")::int AS "release", ol."keys_needed" - ol."keys_assigned" AS "owed"
       FROM "order_line" ol

@@ -98,7 +98,10 @@ export async function checkLowStock({ shopId, tagIds }: { shopId: number; tagIds
       else if (low && !tag.lowAlerted) sent.push({ tag, kind: "low" });
     }
     if (sent.length === 0) return sent;
-    const shop = await tx.shop.findUniqueOrThrow({ where: { id: shopId }, select: { email: true, reportEmail: true, name: true, domain: true } });
+    const shop = await tx.shop.findUniqueOrThrow({
+      where: { id: shopId },
+      select: { email: true, reportEmail: true, name: true, domain: true },
+    });
     const to = shop.reportEmail || shop.email;
     if (!to) return sent;
     const rates = await assignmentRates({ shopId, tagIds: sent.map((s) => s.tag.id) });
@@ -108,7 +111,17 @@ export async function checkLowStock({ shopId, tagIds }: { shopId: number; tagIds
       GROUP BY ol."tag_id"`;
     const waitingByTag = new Map(waiting.map((w) => [w.tagId, w.orders]));
     await tx.mailMessage.createMany({
-      data: sent.map(({ tag, kind }) => composeAlert({ shopId, to, shopName: shop.name || shop.domain, tag, kind, perDay: rates.get(tag.id), waitingOrders: waitingByTag.get(tag.id) ?? 0 })),
+      data: sent.map(({ tag, kind }) =>
+        composeAlert({
+          shopId,
+          to,
+          shopName: shop.name || shop.domain,
+          tag,
+          kind,
+          perDay: rates.get(tag.id),
+          waitingOrders: waitingByTag.get(tag.id) ?? 0,
+        }),
+      ),
     });
     return sent;
   });
@@ -148,7 +161,12 @@ function composeAlert({
           `The tag "${tag.name}" in ${shopName} has ${tag.pending} pending licence ${tag.pending === 1 ? "key" : "keys"} left, below your threshold of ${tag.threshold}.`,
           forecastSentence(tag.pending, perDay),
         ];
-  lines.push("", "Add keys in Keyshelf: Licence keys > Add keys.", "", "You receive this email once each time the tag crosses the threshold.");
+  lines.push(
+    "",
+    "Add keys in Keyshelf: Licence keys > Add keys.",
+    "",
+    "You receive this email once each time the tag crosses the threshold.",
+  );
   return { shopId, kind: "LOW_STOCK" as const, to, subject, text: lines.join("\n") };
 }
 
@@ -183,6 +201,11 @@ export async function listLowStockTags({ shopId }: { shopId: number }): Promise<
   const waitingByTag = new Map(waiting.map((w) => [w.tagId, w.orders]));
   return tags.map((tag) => {
     const perDay = rates.get(tag.id) ?? null;
-    return { ...tag, perDay, daysLeft: daysLeft(tag.pending, perDay ?? undefined), waitingOrders: waitingByTag.get(tag.id) ?? 0 };
+    return {
+      ...tag,
+      perDay,
+      daysLeft: daysLeft(tag.pending, perDay ?? undefined),
+      waitingOrders: waitingByTag.get(tag.id) ?? 0,
+    };
   });
 }

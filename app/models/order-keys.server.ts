@@ -24,7 +24,10 @@ interface LockedKey {
 }
 
 /** The key, locked with its order, if both belong to this shop and the key is on this order. */
-async function lockOrderKey(tx: Prisma.TransactionClient, { shopId, orderId, keyId }: { shopId: number; orderId: number; keyId: number }) {
+async function lockOrderKey(
+  tx: Prisma.TransactionClient,
+  { shopId, orderId, keyId }: { shopId: number; orderId: number; keyId: number },
+) {
   const db = prismaDb(tx);
   const [order] = await db.query<{ id: number; name: string }>(sql`
     SELECT "id", "name" FROM "order" WHERE "id" = ${orderId}::int AND "shop_id" = ${shopId}::int FOR UPDATE`);
@@ -59,7 +62,8 @@ export interface KeyActionResult {
 async function replaceKey(tx: Prisma.TransactionClient, shopId: number, actor: string, key: LockedKey) {
   if (key.status !== "ASSIGNED" && key.status !== "USED") refuse("Only keys the order still holds can be replaced.");
   if (key.lineId === null || key.source === null) refuse("This key's order line no longer exists.");
-  if (key.source === "TAG" && key.tagId === null) refuse("The tag this line took its keys from was deleted: add the key by hand.");
+  if (key.source === "TAG" && key.tagId === null)
+    refuse("The tag this line took its keys from was deleted: add the key by hand.");
   const db = prismaDb(tx);
   await db.query(sql`
     WITH retired AS (
@@ -73,7 +77,9 @@ async function replaceKey(tx: Prisma.TransactionClient, shopId: number, actor: s
   await assignOrderKeys(db, {
     shopId,
     orderIds: [order.orderId],
-    ...(key.source === "AUTO_GENERATE" ? { autoTagId: order.autoTagId, known: { auto: true, tagIds: [] } } : { tagIds: [key.tagId as number] }),
+    ...(key.source === "AUTO_GENERATE"
+      ? { autoTagId: order.autoTagId, known: { auto: true, tagIds: [] } }
+      : { tagIds: [key.tagId as number] }),
   });
   const [replacement] = await db.query<{ value: string }>(sql`
     SELECT "value" FROM "license_key" WHERE "order_line_id" = ${key.lineId}::int AND "status" = 'ASSIGNED'
@@ -82,7 +88,10 @@ async function replaceKey(tx: Prisma.TransactionClient, shopId: number, actor: s
     SELECT "keys_needed" - "keys_assigned" AS "owed" FROM "order_line" WHERE "id" = ${key.lineId}::int`);
   if (!replacement || line.owed > 0) {
     // Rolls the whole transaction back: the old key stays with the customer.
-    throw new LibraryError(`No pending licence keys left in tag ${key.tagName}. Add keys to the tag, then replace this key.`, 409);
+    throw new LibraryError(
+      `No pending licence keys left in tag ${key.tagName}. Add keys to the tag, then replace this key.`,
+      409,
+    );
   }
   await recordAudit({
     tx,
@@ -98,7 +107,8 @@ async function replaceKey(tx: Prisma.TransactionClient, shopId: number, actor: s
 
 /** Return to pool: only a key the customer never viewed; it becomes Pending with no order again. */
 async function returnKey(tx: Prisma.TransactionClient, shopId: number, actor: string, key: LockedKey) {
-  if (key.status === "USED") refuse("The customer has already viewed this key, so it cannot go back to the pool. Revoke it instead.");
+  if (key.status === "USED")
+    refuse("The customer has already viewed this key, so it cannot go back to the pool. Revoke it instead.");
   if (key.status !== "ASSIGNED") refuse("Only keys the order still holds can be returned.");
   await prismaDb(tx).query(sql`
     WITH returned AS (

@@ -76,7 +76,9 @@ export async function listOrders({
   const page = rows.slice(0, ORDERS_PER_PAGE);
   const waitingFor = new Map<number, OrderListRow["waitingFor"]>();
   if (view === "waiting" && page.length) {
-    const lines = await prisma.$queryRaw<Array<{ orderId: number; title: string; tagName: string | null; needed: number; assigned: number }>>`
+    const lines = await prisma.$queryRaw<
+      Array<{ orderId: number; title: string; tagName: string | null; needed: number; assigned: number }>
+    >`
       SELECT ol."order_id" AS "orderId", ol."title", t."name" AS "tagName", ol."keys_needed" AS "needed", ol."keys_assigned" AS "assigned"
       FROM "order_line" ol LEFT JOIN "tag" t ON t."id" = ol."tag_id"
       WHERE ol."order_id" = ANY(${page.map((o) => o.id)}::int[]) AND ol."keys_assigned" < ol."keys_needed"

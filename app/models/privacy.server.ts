@@ -1,7 +1,6 @@
 // The app's lifecycle and privacy webhooks: app/uninstalled, app/scopes_update and the mandatory
 // compliance topics (customers/data_request, customers/redact, shop/redact). Each is idempotent:
 // its event id is recorded in the same transaction as its work.
-import prisma from "~/db.server";
 import { customerDataRequestSchema, customerRedactSchema, scopesUpdateSchema } from "~/lib/shopify-payloads";
 import { prismaDb } from "~/sql.server";
 import { recordAudit } from "./audit.server";
@@ -19,7 +18,10 @@ export interface LifecycleEvent {
 
 type Outcome = "duplicate" | "ignored" | "done";
 
-function parse<T>(schema: { safeParse(input: unknown): { success: true; data: T } | { success: false; error: { message: string } } }, payload: unknown) {
+function parse<T>(
+  schema: { safeParse(input: unknown): { success: true; data: T } | { success: false; error: { message: string } } },
+  payload: unknown,
+) {
   const parsed = schema.safeParse(payload);
   if (!parsed.success) throw new InvalidPayloadError(parsed.error.message);
   return parsed.data;
@@ -38,12 +40,18 @@ function triggered(event: LifecycleEvent) {
 export async function uninstallShop(event: LifecycleEvent): Promise<Outcome> {
   return runTransaction(async (tx) => {
     if (!(await claimWebhookEvent(prismaDb(tx), { ...event, topic: "app/uninstalled" }))) return "duplicate";
-    const shop = await tx.shop.findUnique({ where: { domain: event.shopDomain }, select: { id: true, installedAt: true } });
+    const shop = await tx.shop.findUnique({
+      where: { domain: event.shopDomain },
+      select: { id: true, installedAt: true },
+    });
     const at = triggered(event);
     if (shop && at && shop.installedAt > at) return "ignored";
     await tx.session.deleteMany({ where: { shop: event.shopDomain } });
     if (shop) {
-      await tx.shop.updateMany({ where: { id: shop.id, uninstalledAt: null }, data: { uninstalledAt: at ?? new Date() } });
+      await tx.shop.updateMany({
+        where: { id: shop.id, uninstalledAt: null },
+        data: { uninstalledAt: at ?? new Date() },
+      });
     }
     return "done";
   });
@@ -90,7 +98,14 @@ export async function compileCustomerData(event: LifecycleEvent): Promise<Outcom
             cancelledAt: true,
             keys: {
               orderBy: { id: "asc" },
-              select: { value: true, status: true, assignedAt: true, usedAt: true, retiredAt: true, orderLine: { select: { title: true } } },
+              select: {
+                value: true,
+                status: true,
+                assignedAt: true,
+                usedAt: true,
+                retiredAt: true,
+                orderLine: { select: { title: true } },
+              },
             },
           },
         })
@@ -115,7 +130,9 @@ export async function compileCustomerData(event: LifecycleEvent): Promise<Outcom
       for (const key of order.keys) {
         const seen = key.usedAt ? `, viewed ${key.usedAt.toISOString()}` : "";
         const retired = key.retiredAt ? `, withdrawn ${key.retiredAt.toISOString()}` : "";
-        lines.push(`  ${key.orderLine?.title ?? "Licence key"}: ${key.value} (${key.status.toLowerCase()}${seen}${retired})`);
+        lines.push(
+          `  ${key.orderLine?.title ?? "Licence key"}: ${key.value} (${key.status.toLowerCase()}${seen}${retired})`,
+        );
       }
     }
     const to = shop.reportEmail || shop.email;
@@ -169,16 +186,22 @@ export async function redactCustomer(event: LifecycleEvent): Promise<Outcome> {
 
 /** shop/redact (48 hours after uninstalling): every row of the shop goes, keys included. */
 export async function redactShop(event: LifecycleEvent): Promise<Outcome> {
-  return runTransaction(async (tx) => {
-    if (!(await claimWebhookEvent(prismaDb(tx), { ...event, topic: "shop/redact" }))) return "duplicate";
-    const shop = await tx.shop.findUnique({ where: { domain: event.shopDomain }, select: { id: true, installedAt: true, uninstalledAt: true } });
-    const at = triggered(event);
-    // Reinstalled after Shopify scheduled the erasure: the merchant is using the app again.
-    if (shop && !shop.uninstalledAt && at && shop.installedAt > at) return "ignored";
-    await tx.session.deleteMany({ where: { shop: event.shopDomain } });
-    // Cascades to tags, keys, links, orders, jobs, exports, mail and the activity log.
-    if (shop) await tx.shop.delete({ where: { id: shop.id } });
-    await tx.webhookEvent.deleteMany({ where: { shopDomain: event.shopDomain, NOT: { topic: "shop/redact" } } });
-    return "done";
-  }, { timeout: 600_000 });
+  return runTransaction(
+    async (tx) => {
+      if (!(await claimWebhookEvent(prismaDb(tx), { ...event, topic: "shop/redact" }))) return "duplicate";
+      const shop = await tx.shop.findUnique({
+        where: { domain: event.shopDomain },
+        select: { id: true, installedAt: true, uninstalledAt: true },
+      });
+      const at = triggered(event);
+      // Reinstalled after Shopify scheduled the erasure: the merchant is using the app again.
+      if (shop && !shop.uninstalledAt && at && shop.installedAt > at) return "ignored";
+      await tx.session.deleteMany({ where: { shop: event.shopDomain } });
+      // Cascades to tags, keys, links, orders, jobs, exports, mail and the activity log.
+      if (shop) await tx.shop.delete({ where: { id: shop.id } });
+      await tx.webhookEvent.deleteMany({ where: { shopDomain: event.shopDomain, NOT: { topic: "shop/redact" } } });
+      return "done";
+    },
+    { timeout: 600_000 },
+  );
 }

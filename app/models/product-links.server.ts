@@ -49,7 +49,10 @@ export async function listLinkableTags({ shopId }: { shopId: number }) {
 }
 
 async function requireLinkableTag(shopId: number, tagId: number) {
-  const tag = await prisma.tag.findFirst({ where: { id: tagId, shopId, kind: { in: ["USER", "UNTAGGED"] } }, select: { id: true, name: true } });
+  const tag = await prisma.tag.findFirst({
+    where: { id: tagId, shopId, kind: { in: ["USER", "UNTAGGED"] } },
+    select: { id: true, name: true },
+  });
   if (!tag) throw new LibraryError("Pick one of your tags.", 422, "tagId");
   return tag;
 }
@@ -57,7 +60,12 @@ async function requireLinkableTag(shopId: number, tagId: number) {
 function sourceColumns(settings: LinkSettings) {
   return settings.source === "TAG"
     ? { source: "TAG" as const, tagId: settings.tagId, autoPattern: null, autoPrefix: null }
-    : { source: "AUTO_GENERATE" as const, tagId: null, autoPattern: settings.pattern, autoPrefix: settings.prefix || null };
+    : {
+        source: "AUTO_GENERATE" as const,
+        tagId: null,
+        autoPattern: settings.pattern,
+        autoPrefix: settings.prefix || null,
+      };
 }
 
 function describeSource(settings: LinkSettings, tagName: string | null) {
@@ -132,7 +140,17 @@ async function requireLink(shopId: number, linkId: number) {
   return link;
 }
 
-export async function updateProductLink({ shopId, actor, linkId, settings }: { shopId: number; actor: string; linkId: number; settings: LinkSettings }) {
+export async function updateProductLink({
+  shopId,
+  actor,
+  linkId,
+  settings,
+}: {
+  shopId: number;
+  actor: string;
+  linkId: number;
+  settings: LinkSettings;
+}) {
   const link = await requireLink(shopId, linkId);
   const tag = settings.source === "TAG" ? await requireLinkableTag(shopId, settings.tagId) : null;
   return prisma.$transaction(async (tx) => {

@@ -12,7 +12,9 @@ export async function getSettings({ shopId }: { shopId: number }) {
     select: { assignTrigger: true, cancelPolicy: true, reportEmail: true, email: true },
   });
   // Thresholds matter for the tags products draw from; the "No tag" pool counts when linked.
-  const tags = await prisma.$queryRaw<Array<{ id: number; name: string; kind: string; pending: number; threshold: number | null; linked: number }>>`
+  const tags = await prisma.$queryRaw<
+    Array<{ id: number; name: string; kind: string; pending: number; threshold: number | null; linked: number }>
+  >`
     SELECT t."id", t."name", t."kind", t."pending_count" AS "pending", t."low_stock_threshold" AS "threshold",
       (SELECT count(*)::int FROM "product_link" pl WHERE pl."tag_id" = t."id") AS "linked"
     FROM "tag" t
@@ -23,16 +25,36 @@ export async function getSettings({ shopId }: { shopId: number }) {
   return { ...shop, tags };
 }
 
-export async function updateSettings({ shopId, actor, input }: { shopId: number; actor: string; input: SettingsInput }) {
+export async function updateSettings({
+  shopId,
+  actor,
+  input,
+}: {
+  shopId: number;
+  actor: string;
+  input: SettingsInput;
+}) {
   return prisma.$transaction(async (tx) => {
-    const before = await tx.shop.findUniqueOrThrow({ where: { id: shopId }, select: { assignTrigger: true, cancelPolicy: true, reportEmail: true } });
+    const before = await tx.shop.findUniqueOrThrow({
+      where: { id: shopId },
+      select: { assignTrigger: true, cancelPolicy: true, reportEmail: true },
+    });
     await tx.shop.update({ where: { id: shopId }, data: input });
     const changes: string[] = [];
-    if (before.assignTrigger !== input.assignTrigger) changes.push(`keys are assigned ${ASSIGN_TRIGGER_LABELS[input.assignTrigger].toLowerCase()}`);
-    if (before.cancelPolicy !== input.cancelPolicy) changes.push(`on cancellation: ${CANCEL_POLICY_LABELS[input.cancelPolicy].toLowerCase()}`);
-    if (before.reportEmail !== input.reportEmail) changes.push(input.reportEmail ? `reports go to ${input.reportEmail}` : "reports go to the shop's email");
+    if (before.assignTrigger !== input.assignTrigger)
+      changes.push(`keys are assigned ${ASSIGN_TRIGGER_LABELS[input.assignTrigger].toLowerCase()}`);
+    if (before.cancelPolicy !== input.cancelPolicy)
+      changes.push(`on cancellation: ${CANCEL_POLICY_LABELS[input.cancelPolicy].toLowerCase()}`);
+    if (before.reportEmail !== input.reportEmail)
+      changes.push(input.reportEmail ? `reports go to ${input.reportEmail}` : "reports go to the shop's email");
     if (changes.length) {
-      await recordAudit({ tx, shopId, actor, action: "settings.update", summary: `Settings changed: ${changes.join("; ")}` });
+      await recordAudit({
+        tx,
+        shopId,
+        actor,
+        action: "settings.update",
+        summary: `Settings changed: ${changes.join("; ")}`,
+      });
     }
     return { changed: changes.length };
   });
@@ -54,14 +76,22 @@ export async function setLowStockThresholds({
       where: { shopId, id: { in: thresholds.map((t) => t.tagId) }, kind: { not: "AUTO_GENERATED" } },
       select: { id: true, name: true, lowStockThreshold: true },
     });
-    if (tags.length !== new Set(thresholds.map((t) => t.tagId)).size) throw new LibraryError("This tag no longer exists.", 404);
+    if (tags.length !== new Set(thresholds.map((t) => t.tagId)).size)
+      throw new LibraryError("This tag no longer exists.", 404);
     const changes = thresholds.filter((t) => tags.find((tag) => tag.id === t.tagId)?.lowStockThreshold !== t.threshold);
     for (const { tagId, threshold } of changes) {
       await tx.tag.update({ where: { id: tagId }, data: { lowStockThreshold: threshold } });
     }
     if (changes.length) {
       const names = changes.map((c) => `${tags.find((t) => t.id === c.tagId)?.name}: ${c.threshold ?? "none"}`);
-      await recordAudit({ tx, shopId, actor, action: "settings.low_stock", summary: `Low-stock thresholds changed (${names.join(", ")})`, count: changes.length });
+      await recordAudit({
+        tx,
+        shopId,
+        actor,
+        action: "settings.low_stock",
+        summary: `Low-stock thresholds changed (${names.join(", ")})`,
+        count: changes.length,
+      });
     }
     return changes.map((c) => c.tagId);
   });

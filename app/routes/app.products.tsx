@@ -9,7 +9,13 @@ import { linkItemSchema, parseLinkSettings } from "~/lib/fulfilment";
 import { LibraryError } from "~/lib/library";
 import { UNTAGGED_TAG } from "~/lib/tags";
 import { listLowStockTags } from "~/models/low-stock.server";
-import { linkProducts, listLinkableTags, listProductLinks, removeProductLink, updateProductLink } from "~/models/product-links.server";
+import {
+  linkProducts,
+  listLinkableTags,
+  listProductLinks,
+  removeProductLink,
+  updateProductLink,
+} from "~/models/product-links.server";
 
 export const meta: MetaFunction = () => [{ title: "Products · Keyshelf" }];
 
@@ -22,12 +28,19 @@ export async function loader({ request }: LoaderFunctionArgs) {
   ]);
   return json({
     links,
-    tags: tags.map((tag) => ({ id: tag.id, label: tag.kind === "UNTAGGED" ? `${UNTAGGED_TAG} (keys without a tag)` : tag.name, pending: tag.pendingCount })),
+    tags: tags.map((tag) => ({
+      id: tag.id,
+      label: tag.kind === "UNTAGGED" ? `${UNTAGGED_TAG} (keys without a tag)` : tag.name,
+      pending: tag.pendingCount,
+    })),
     lowStock,
   });
 }
 
-const itemsSchema = z.array(linkItemSchema).min(1, "Pick at least one product.").max(250, "Link at most 250 products at a time.");
+const itemsSchema = z
+  .array(linkItemSchema)
+  .min(1, "Pick at least one product.")
+  .max(250, "Link at most 250 products at a time.");
 const linkIdSchema = z.coerce.number().int().positive().max(2_147_483_647);
 
 function answer(result: ProductLinkActionResult, status = 200) {
@@ -56,7 +69,12 @@ export async function action({ request }: ActionFunctionArgs) {
         if (!items.success) return answer({ ok: false, intent, errors: { form: items.error.issues[0].message } }, 422);
         const settings = parseLinkSettings(form);
         if (!settings.ok) return answer({ ok: false, intent, errors: settings.errors }, 422);
-        const { linked } = await linkProducts({ shopId: shop.id, actor, items: items.data, settings: settings.settings });
+        const { linked } = await linkProducts({
+          shopId: shop.id,
+          actor,
+          items: items.data,
+          settings: settings.settings,
+        });
         return answer({ ok: true, intent, message: linked === 1 ? "Product linked" : `${linked} products linked` });
       }
       case "update": {
@@ -74,7 +92,8 @@ export async function action({ request }: ActionFunctionArgs) {
         return answer({ ok: false, intent, errors: { form: "Unknown action." } }, 400);
     }
   } catch (error) {
-    if (error instanceof LibraryError) return answer({ ok: false, intent, errors: { [error.field ?? "form"]: error.message } }, error.status);
+    if (error instanceof LibraryError)
+      return answer({ ok: false, intent, errors: { [error.field ?? "form"]: error.message } }, error.status);
     throw error;
   }
 }

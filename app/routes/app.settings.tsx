@@ -36,7 +36,8 @@ export async function action({ request }: ActionFunctionArgs) {
           cancelPolicy: form.get("cancelPolicy"),
           reportEmail: form.get("reportEmail") ?? "",
         });
-        if (!parsed.success) return json<SettingsActionResult>({ ok: false, intent, errors: fieldErrors(parsed.error) }, { status: 422 });
+        if (!parsed.success)
+          return json<SettingsActionResult>({ ok: false, intent, errors: fieldErrors(parsed.error) }, { status: 422 });
         await updateSettings({ shopId: shop.id, actor, input: parsed.data });
         return json<SettingsActionResult>({ ok: true, intent, message: "Settings saved" });
       }
@@ -53,7 +54,8 @@ export async function action({ request }: ActionFunctionArgs) {
           if (threshold.success) thresholds.push({ tagId: tagId.data, threshold: threshold.data });
           else errors[name] = threshold.error.issues[0].message;
         }
-        if (Object.keys(errors).length) return json<SettingsActionResult>({ ok: false, intent, errors }, { status: 422 });
+        if (Object.keys(errors).length)
+          return json<SettingsActionResult>({ ok: false, intent, errors }, { status: 422 });
         await setLowStockThresholds({ shopId: shop.id, actor, thresholds });
         return json<SettingsActionResult>({ ok: true, intent, message: "Thresholds saved" });
       }
@@ -62,7 +64,10 @@ export async function action({ request }: ActionFunctionArgs) {
     }
   } catch (error) {
     if (error instanceof LibraryError) {
-      return json<SettingsActionResult>({ ok: false, intent, errors: { form: error.message } }, { status: error.status });
+      return json<SettingsActionResult>(
+        { ok: false, intent, errors: { form: error.message } },
+        { status: error.status },
+      );
     }
     throw error;
   }

@@ -42,7 +42,10 @@ beforeEach(async () => {
 
 afterEach(async ({ task }) => {
   if (task.result?.state === "fail") {
-    await page.screenshot({ path: `.data/test/fulfilment-${task.name.slice(0, 40).replace(/\W+/g, "-")}.png`, fullPage: true });
+    await page.screenshot({
+      path: `.data/test/fulfilment-${task.name.slice(0, 40).replace(/\W+/g, "-")}.png`,
+      fullPage: true,
+    });
   }
   await context.close();
   expect(pageErrors).toEqual([]);
@@ -100,7 +103,9 @@ describe("products screen", () => {
       await modal.getByRole("button", { name: "Save" }).click();
       await toast("Product linked").waitFor();
       await frame.locator("tr").filter({ hasText: "Printed user manual" }).filter({ hasText: "Unlimited" }).waitFor();
-      expect(await prisma.productLink.findFirstOrThrow({ where: { shopId, productTitle: "Printed user manual" } })).toMatchObject({
+      expect(
+        await prisma.productLink.findFirstOrThrow({ where: { shopId, productTitle: "Printed user manual" } }),
+      ).toMatchObject({
         variantId: null,
         source: "AUTO_GENERATE",
         autoPattern: "XXXX-XXXX-XXXX",
@@ -118,9 +123,9 @@ describe("products screen", () => {
       await variantModal.getByRole("button", { name: "Save" }).click();
       await toast("Product linked").waitFor();
       await frame.locator("tr").filter({ hasText: "Variant: 1 year" }).filter({ hasText: "stellarquest" }).waitFor();
-      expect(
-        await prisma.productLink.findFirstOrThrow({ where: { shopId, variantId: 4510000000041n } }),
-      ).toMatchObject({ source: "TAG", tagId: stellar.id, keysPerUnit: 2 });
+      expect(await prisma.productLink.findFirstOrThrow({ where: { shopId, variantId: 4510000000041n } })).toMatchObject(
+        { source: "TAG", tagId: stellar.id, keysPerUnit: 2 },
+      );
     },
     STEP,
   );
@@ -137,7 +142,10 @@ describe("an order's keys", () => {
         JOIN "license_key" k ON k."order_line_id" = ol."id"
         WHERE o."shop_id" = ${shopId} AND ol."tag_id" = ${photoforge.id} AND k."status" = 'ASSIGNED'
         GROUP BY o."id", o."name" HAVING count(*) >= 2 ORDER BY o."id" LIMIT 1`;
-      const keys = await prisma.licenseKey.findMany({ where: { orderId: order.id, status: "ASSIGNED" }, orderBy: { id: "asc" } });
+      const keys = await prisma.licenseKey.findMany({
+        where: { orderId: order.id, status: "ASSIGNED" },
+        orderBy: { id: "asc" },
+      });
       const [broken, unwanted] = keys;
 
       const list = await openApp(`/app/orders?q=${encodeURIComponent(order.name)}`, "Orders");
@@ -150,24 +158,44 @@ describe("an order's keys", () => {
       await replace.getByText(broken.value).waitFor();
       await replace.getByRole("button", { name: "Replace key" }).click();
       await toast(/Key replaced/).waitFor();
-      expect(await prisma.licenseKey.findUniqueOrThrow({ where: { id: broken.id } })).toMatchObject({ status: "RETIRED", retireReason: "REPLACED" });
+      expect(await prisma.licenseKey.findUniqueOrThrow({ where: { id: broken.id } })).toMatchObject({
+        status: "RETIRED",
+        retireReason: "REPLACED",
+      });
       await frame.getByText("Replaced").first().waitFor();
 
       await frame.getByRole("button", { name: `Return ${unwanted.value} to the pool` }).click();
-      await frame.getByRole("dialog", { name: "Return licence key to the pool?" }).getByRole("button", { name: "Return to pool" }).click();
+      await frame
+        .getByRole("dialog", { name: "Return licence key to the pool?" })
+        .getByRole("button", { name: "Return to pool" })
+        .click();
       await toast(/Key returned to the pool/).waitFor();
-      expect(await prisma.licenseKey.findUniqueOrThrow({ where: { id: unwanted.id } })).toMatchObject({ status: "PENDING", orderId: null });
+      expect(await prisma.licenseKey.findUniqueOrThrow({ where: { id: unwanted.id } })).toMatchObject({
+        status: "PENDING",
+        orderId: null,
+      });
 
-      const held = await prisma.licenseKey.findFirstOrThrow({ where: { orderId: order.id, status: { in: ["ASSIGNED", "USED"] } } });
+      const held = await prisma.licenseKey.findFirstOrThrow({
+        where: { orderId: order.id, status: { in: ["ASSIGNED", "USED"] } },
+      });
       await frame.getByRole("button", { name: `Revoke ${held.value}` }).click();
       const revoke = frame.getByRole("dialog", { name: "Revoke licence key?" });
       await revoke.getByText(/loses access/).waitFor();
       await revoke.getByRole("button", { name: "Revoke key" }).click();
       await toast(/Key revoked/).waitFor();
-      await expect.poll(async () => (await prisma.licenseKey.findUniqueOrThrow({ where: { id: held.id } })).retireReason, POLL).toBe("REVOKED");
+      await expect
+        .poll(async () => (await prisma.licenseKey.findUniqueOrThrow({ where: { id: held.id } })).retireReason, POLL)
+        .toBe("REVOKED");
 
-      const actions = await prisma.auditEvent.findMany({ where: { shopId, action: { startsWith: "order.key." } }, select: { action: true } });
-      expect(actions.map((a) => a.action).sort()).toEqual(["order.key.replace", "order.key.return", "order.key.revoke"]);
+      const actions = await prisma.auditEvent.findMany({
+        where: { shopId, action: { startsWith: "order.key." } },
+        select: { action: true },
+      });
+      expect(actions.map((a) => a.action).sort()).toEqual([
+        "order.key.replace",
+        "order.key.return",
+        "order.key.revoke",
+      ]);
     },
     STEP,
   );

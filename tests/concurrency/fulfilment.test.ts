@@ -42,7 +42,11 @@ async function send(server: AppServer, topic: string, payload: unknown, eventId:
   const body = await signed.text();
   for (let attempt = 1; ; attempt++) {
     try {
-      const response = await fetch(new URL(new URL(signed.url).pathname, server.url), { method: "POST", headers: signed.headers, body });
+      const response = await fetch(new URL(new URL(signed.url).pathname, server.url), {
+        method: "POST",
+        headers: signed.headers,
+        body,
+      });
       await response.arrayBuffer();
       return response.status;
     } catch (error) {

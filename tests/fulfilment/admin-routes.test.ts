@@ -35,10 +35,21 @@ describe("products screen", () => {
     const { tag } = await shopWithTag(TEST_SHOP, "pro", 7);
     const items = [
       { productId: String(PRODUCT), variantId: null, productTitle: "PhotoForge Pro", variantTitle: null },
-      { productId: String(PRODUCT + 1), variantId: "4510000000042", productTitle: "SecureNet VPN", variantTitle: "2 years" },
+      {
+        productId: String(PRODUCT + 1),
+        variantId: "4510000000042",
+        productTitle: "SecureNet VPN",
+        variantTitle: "2 years",
+      },
     ];
 
-    const toTag = await post(products, TEST_SHOP, { intent: "link", items: JSON.stringify(items.slice(0, 1)), source: "TAG", tagId: String(tag.id), keysPerUnit: "2" });
+    const toTag = await post(products, TEST_SHOP, {
+      intent: "link",
+      items: JSON.stringify(items.slice(0, 1)),
+      source: "TAG",
+      tagId: String(tag.id),
+      keysPerUnit: "2",
+    });
     const toAuto = await post(products, TEST_SHOP, {
       intent: "link",
       items: JSON.stringify(items.slice(1)),
@@ -52,14 +63,34 @@ describe("products screen", () => {
     expect(toAuto).toMatchObject({ status: 200, body: { ok: true } });
     const { body } = await get(products);
     expect(body.links).toEqual([
-      expect.objectContaining({ productTitle: "PhotoForge Pro", variantId: null, source: "TAG", tagName: "pro", keysPerUnit: 2, remaining: 7 }),
-      expect.objectContaining({ productTitle: "SecureNet VPN", variantId: "4510000000042", source: "AUTO_GENERATE", autoPattern: "XXXXX-XXXXX-XXXXX", autoPrefix: "SNV-", remaining: null }),
+      expect.objectContaining({
+        productTitle: "PhotoForge Pro",
+        variantId: null,
+        source: "TAG",
+        tagName: "pro",
+        keysPerUnit: 2,
+        remaining: 7,
+      }),
+      expect.objectContaining({
+        productTitle: "SecureNet VPN",
+        variantId: "4510000000042",
+        source: "AUTO_GENERATE",
+        autoPattern: "XXXXX-XXXXX-XXXXX",
+        autoPrefix: "SNV-",
+        remaining: null,
+      }),
     ]);
     expect(body.tags.map((t: { label: string }) => t.label)).toEqual(["pro", "No tag (keys without a tag)"]);
     expect(await prisma.auditEvent.count({ where: { action: "products.link" } })).toBe(2);
 
     // Linking the same product again updates its link instead of adding a second one.
-    await post(products, TEST_SHOP, { intent: "link", items: JSON.stringify(items.slice(0, 1)), source: "TAG", tagId: String(tag.id), keysPerUnit: "3" });
+    await post(products, TEST_SHOP, {
+      intent: "link",
+      items: JSON.stringify(items.slice(0, 1)),
+      source: "TAG",
+      tagId: String(tag.id),
+      keysPerUnit: "3",
+    });
     expect(await prisma.productLink.count()).toBe(2);
     expect((await prisma.productLink.findFirstOrThrow({ where: { variantId: null } })).keysPerUnit).toBe(3);
   });
@@ -67,13 +98,28 @@ describe("products screen", () => {
   it("answers 422 with field errors for an invalid format, keys per unit or tag", async () => {
     await shopWithTag(TEST_SHOP, "pro", 1);
     const other = await shopWithTag(OTHER_SHOP, "theirs", 1);
-    const items = JSON.stringify([{ productId: String(PRODUCT), variantId: null, productTitle: "P", variantTitle: null }]);
+    const items = JSON.stringify([
+      { productId: String(PRODUCT), variantId: null, productTitle: "P", variantTitle: null },
+    ]);
 
-    const badFormat = await post(products, TEST_SHOP, { intent: "link", items, source: "AUTO_GENERATE", pattern: "XX-XX", prefix: "", keysPerUnit: "0" });
+    const badFormat = await post(products, TEST_SHOP, {
+      intent: "link",
+      items,
+      source: "AUTO_GENERATE",
+      pattern: "XX-XX",
+      prefix: "",
+      keysPerUnit: "0",
+    });
     expect(badFormat.status).toBe(422);
     expect(Object.keys(badFormat.body.errors).sort()).toEqual(["keysPerUnit", "pattern"]);
 
-    const foreignTag = await post(products, TEST_SHOP, { intent: "link", items, source: "TAG", tagId: String(other.tag.id), keysPerUnit: "1" });
+    const foreignTag = await post(products, TEST_SHOP, {
+      intent: "link",
+      items,
+      source: "TAG",
+      tagId: String(other.tag.id),
+      keysPerUnit: "1",
+    });
     expect(foreignTag).toMatchObject({ status: 422, body: { errors: { tagId: "Pick one of your tags." } } });
     expect(await prisma.productLink.count()).toBe(0);
 
@@ -86,14 +132,33 @@ describe("products screen", () => {
     const mine = await link(shop.id, PRODUCT, { tagId: tag.id });
     const foreign = await link(theirs.shop.id, PRODUCT, { tagId: theirs.tag.id });
 
-    const edit = await post(products, TEST_SHOP, { intent: "update", linkId: String(foreign.id), source: "TAG", tagId: String(tag.id), keysPerUnit: "9" });
+    const edit = await post(products, TEST_SHOP, {
+      intent: "update",
+      linkId: String(foreign.id),
+      source: "TAG",
+      tagId: String(tag.id),
+      keysPerUnit: "9",
+    });
     const removal = await post(products, TEST_SHOP, { intent: "remove", linkId: String(foreign.id) });
 
     expect(edit.status).toBe(404);
     expect(removal.status).toBe(404);
-    expect(await prisma.productLink.findUniqueOrThrow({ where: { id: foreign.id } })).toMatchObject({ keysPerUnit: 1, tagId: theirs.tag.id });
+    expect(await prisma.productLink.findUniqueOrThrow({ where: { id: foreign.id } })).toMatchObject({
+      keysPerUnit: 1,
+      tagId: theirs.tag.id,
+    });
 
-    expect((await post(products, TEST_SHOP, { intent: "update", linkId: String(mine.id), source: "TAG", tagId: String(tag.id), keysPerUnit: "5" })).status).toBe(200);
+    expect(
+      (
+        await post(products, TEST_SHOP, {
+          intent: "update",
+          linkId: String(mine.id),
+          source: "TAG",
+          tagId: String(tag.id),
+          keysPerUnit: "5",
+        })
+      ).status,
+    ).toBe(200);
     expect((await prisma.productLink.findUniqueOrThrow({ where: { id: mine.id } })).keysPerUnit).toBe(5);
     expect((await post(products, TEST_SHOP, { intent: "remove", linkId: String(mine.id) })).status).toBe(200);
     expect(await prisma.productLink.count({ where: { shopId: shop.id } })).toBe(0);
@@ -104,9 +169,24 @@ describe("products screen", () => {
 async function shopWithOrders() {
   const { shop, tag } = await shopWithTag(TEST_SHOP, "pro", 6);
   await link(shop.id, PRODUCT, { tagId: tag.id });
-  const ada = orderPayload({ id: 5_000_000_001_001, lines: [{ productId: PRODUCT, quantity: 2 }], email: "Ada@Example.com", createdAt: "2026-03-01T09:00:00Z" });
-  const bob = orderPayload({ id: 5_000_000_001_002, lines: [{ productId: PRODUCT, quantity: 3 }], email: "bob@example.com", createdAt: "2026-03-02T09:00:00Z" });
-  const cyd = orderPayload({ id: 5_000_000_001_003, lines: [{ productId: PRODUCT, quantity: 4 }], email: "cyd@example.com", createdAt: "2026-03-03T09:00:00Z" });
+  const ada = orderPayload({
+    id: 5_000_000_001_001,
+    lines: [{ productId: PRODUCT, quantity: 2 }],
+    email: "Ada@Example.com",
+    createdAt: "2026-03-01T09:00:00Z",
+  });
+  const bob = orderPayload({
+    id: 5_000_000_001_002,
+    lines: [{ productId: PRODUCT, quantity: 3 }],
+    email: "bob@example.com",
+    createdAt: "2026-03-02T09:00:00Z",
+  });
+  const cyd = orderPayload({
+    id: 5_000_000_001_003,
+    lines: [{ productId: PRODUCT, quantity: 4 }],
+    email: "cyd@example.com",
+    createdAt: "2026-03-03T09:00:00Z",
+  });
   for (const payload of [ada, bob, cyd]) await deliver("orders/create", TEST_SHOP, payload);
   const rows = await prisma.order.findMany({ orderBy: { placedAt: "asc" } });
   return { shop, tag, ada, bob, cyd, ids: rows.map((r) => r.id) };
@@ -128,7 +208,11 @@ describe("orders screen", () => {
 
     const waiting = (await get(orders("?view=waiting"))).body;
     expect(waiting.orders).toEqual([
-      expect.objectContaining({ name: cyd.name, shortfall: 3, waitingFor: [{ title: `Product ${PRODUCT}`, tagName: "pro", needed: 4, assigned: 1 }] }),
+      expect.objectContaining({
+        name: cyd.name,
+        shortfall: 3,
+        waitingFor: [{ title: `Product ${PRODUCT}`, tagName: "pro", needed: 4, assigned: 1 }],
+      }),
     ]);
 
     const foreign = (await get(orders(), OTHER_SHOP)).body;
@@ -158,9 +242,15 @@ describe("orders screen", () => {
     const result = await post(order(first), TEST_SHOP, { intent: "replace", keyId: String(broken.id) });
 
     expect(result).toMatchObject({ status: 200, body: { ok: true } });
-    expect(await prisma.licenseKey.findUniqueOrThrow({ where: { id: broken.id } })).toMatchObject({ status: "RETIRED", retireReason: "REPLACED", orderId: first });
+    expect(await prisma.licenseKey.findUniqueOrThrow({ where: { id: broken.id } })).toMatchObject({
+      status: "RETIRED",
+      retireReason: "REPLACED",
+      orderId: first,
+    });
     const after = (await get(order(first))).body.order;
-    const held = after.keys.filter((k: { status: string }) => k.status === "ASSIGNED").map((k: { value: string }) => k.value);
+    const held = after.keys
+      .filter((k: { status: string }) => k.status === "ASSIGNED")
+      .map((k: { value: string }) => k.value);
     expect(held).toEqual(["PRO-000002", "SPARE-000007"]);
     expect(after.lines[0]).toMatchObject({ keysNeeded: 2, keysAssigned: 2 });
     expect(await prisma.auditEvent.findFirst({ where: { action: "order.key.replace" } })).not.toBeNull();
@@ -196,7 +286,10 @@ describe("orders screen", () => {
 
     const secondKey = await prisma.licenseKey.findFirstOrThrow({ where: { orderId: second } });
     expect((await post(order(second), TEST_SHOP, { intent: "revoke", keyId: String(secondKey.id) })).status).toBe(200);
-    expect(await prisma.licenseKey.findUniqueOrThrow({ where: { id: secondKey.id } })).toMatchObject({ status: "RETIRED", retireReason: "REVOKED" });
+    expect(await prisma.licenseKey.findUniqueOrThrow({ where: { id: secondKey.id } })).toMatchObject({
+      status: "RETIRED",
+      retireReason: "REVOKED",
+    });
     expect((await post(order(second), TEST_SHOP, { intent: "revoke", keyId: String(secondKey.id) })).status).toBe(409);
     expect((await post(order(second), TEST_SHOP, { intent: "steal", keyId: String(secondKey.id) })).status).toBe(400);
     await expectConsistent();
@@ -207,11 +300,21 @@ describe("settings screen", () => {
   it("saves the assign trigger, cancellation policy and report email, refusing bad input with field errors", async () => {
     const { shop } = await shopWithTag(TEST_SHOP, "pro", 0);
 
-    const bad = await post(settings, TEST_SHOP, { intent: "settings", assignTrigger: "WHENEVER", cancelPolicy: "KEEP_ASSIGNED", reportEmail: "not-an-email" });
+    const bad = await post(settings, TEST_SHOP, {
+      intent: "settings",
+      assignTrigger: "WHENEVER",
+      cancelPolicy: "KEEP_ASSIGNED",
+      reportEmail: "not-an-email",
+    });
     expect(bad.status).toBe(422);
     expect(Object.keys(bad.body.errors).sort()).toEqual(["assignTrigger", "reportEmail"]);
 
-    const good = await post(settings, TEST_SHOP, { intent: "settings", assignTrigger: "ORDER_PAID", cancelPolicy: "KEEP_ASSIGNED", reportEmail: "keys@alpha.test" });
+    const good = await post(settings, TEST_SHOP, {
+      intent: "settings",
+      assignTrigger: "ORDER_PAID",
+      cancelPolicy: "KEEP_ASSIGNED",
+      reportEmail: "keys@alpha.test",
+    });
     expect(good.status).toBe(200);
     expect(await prisma.shop.findUniqueOrThrow({ where: { id: shop.id } })).toMatchObject({
       assignTrigger: "ORDER_PAID",
@@ -227,8 +330,12 @@ describe("settings screen", () => {
     await link(shop.id, PRODUCT, { tagId: tag.id });
     await prisma.shop.update({ where: { id: shop.id }, data: { email: "owner@alpha.test" } });
 
-    expect((await get(settings)).body.tags).toEqual([expect.objectContaining({ id: tag.id, name: "pro", threshold: null, linked: 1 })]);
-    expect((await post(settings, TEST_SHOP, { intent: "thresholds", [`threshold:${theirs.tag.id}`]: "5" })).status).toBe(404);
+    expect((await get(settings)).body.tags).toEqual([
+      expect.objectContaining({ id: tag.id, name: "pro", threshold: null, linked: 1 }),
+    ]);
+    expect(
+      (await post(settings, TEST_SHOP, { intent: "thresholds", [`threshold:${theirs.tag.id}`]: "5" })).status,
+    ).toBe(404);
     expect((await prisma.tag.findUniqueOrThrow({ where: { id: theirs.tag.id } })).lowStockThreshold).toBeNull();
     expect((await post(settings, TEST_SHOP, { intent: "thresholds", [`threshold:${tag.id}`]: "-2" })).status).toBe(422);
 

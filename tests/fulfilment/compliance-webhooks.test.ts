@@ -18,7 +18,11 @@ async function shopWithCustomerOrders() {
   const { shop, tag } = await shopWithTag(TEST_SHOP, "pro", 10);
   await prisma.shop.update({ where: { id: shop.id }, data: { email: "owner@alpha.test", name: "Alpha" } });
   await link(shop.id, PRODUCT, { tagId: tag.id });
-  const first = orderPayload({ lines: [{ productId: PRODUCT, quantity: 2 }], customerId: CUSTOMER, email: "grace@example.com" });
+  const first = orderPayload({
+    lines: [{ productId: PRODUCT, quantity: 2 }],
+    customerId: CUSTOMER,
+    email: "grace@example.com",
+  });
   const second = orderPayload({ lines: [{ productId: PRODUCT }], customerId: CUSTOMER, email: "grace@example.com" });
   const stranger = orderPayload({ lines: [{ productId: PRODUCT }], customerId: 42, email: "someone@example.com" });
   for (const payload of [first, second, stranger]) await deliver("orders/create", TEST_SHOP, payload);
@@ -62,7 +66,8 @@ describe("customers/redact", () => {
     });
 
     expect(response.status).toBe(200);
-    for (const payload of [first, second]) expect(await orderRow(payload.id)).toMatchObject({ email: null, customerId: null });
+    for (const payload of [first, second])
+      expect(await orderRow(payload.id)).toMatchObject({ email: null, customerId: null });
     expect(await orderRow(stranger.id)).toMatchObject({ email: "someone@example.com", customerId: 42n });
     expect(await keysOfOrder(first.id)).toEqual(before);
     // A late redelivery of the original order does not bring the identifiers back.
@@ -108,14 +113,24 @@ describe("app/uninstalled and app/scopes_update", () => {
       updated_at: new Date().toISOString(),
     });
     expect(response.status).toBe(200);
-    expect((await prisma.session.findFirstOrThrow({ where: { shop: TEST_SHOP } })).scope).toBe("read_orders,read_products");
+    expect((await prisma.session.findFirstOrThrow({ where: { shop: TEST_SHOP } })).scope).toBe(
+      "read_orders,read_products",
+    );
   });
 
-  it.each(["customers/data_request", "customers/redact", "shop/redact", "app/uninstalled"])("%s refuses a bad HMAC", async (topic) => {
-    const { shop } = await shopWithTag(TEST_SHOP, "pro", 2);
-    const response = await deliver(topic, TEST_SHOP, { shop_domain: TEST_SHOP, customer: { id: 1 } }, { secret: "forged" });
-    expect(response.status).toBe(401);
-    expect(await prisma.shop.findUnique({ where: { id: shop.id } })).toMatchObject({ uninstalledAt: null });
-    expect(await prisma.webhookEvent.count()).toBe(0);
-  });
+  it.each(["customers/data_request", "customers/redact", "shop/redact", "app/uninstalled"])(
+    "%s refuses a bad HMAC",
+    async (topic) => {
+      const { shop } = await shopWithTag(TEST_SHOP, "pro", 2);
+      const response = await deliver(
+        topic,
+        TEST_SHOP,
+        { shop_domain: TEST_SHOP, customer: { id: 1 } },
+        { secret: "forged" },
+      );
+      expect(response.status).toBe(401);
+      expect(await prisma.shop.findUnique({ where: { id: shop.id } })).toMatchObject({ uninstalledAt: null });
+      expect(await prisma.webhookEvent.count()).toBe(0);
+    },
+  );
 });

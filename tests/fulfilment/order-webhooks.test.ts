@@ -34,13 +34,24 @@ describe("orders/create", () => {
   it("assigns quantity x keys per unit pending keys, oldest first, and records the order", async () => {
     const { shop, tag } = await shopWithTag(TEST_SHOP, "pro", 10);
     await link(shop.id, PRODUCT, { tagId: tag.id, keysPerUnit: 2 });
-    const payload = orderPayload({ lines: [{ productId: PRODUCT, quantity: 3 }], email: "ada@example.com", customerId: 55 });
+    const payload = orderPayload({
+      lines: [{ productId: PRODUCT, quantity: 3 }],
+      email: "ada@example.com",
+      customerId: 55,
+    });
 
     const response = await deliver("orders/create", TEST_SHOP, payload);
 
     expect(response.status).toBe(200);
     const keys = await keysOfOrder(payload.id);
-    expect(keys.map((k) => k.value)).toEqual(["PRO-000001", "PRO-000002", "PRO-000003", "PRO-000004", "PRO-000005", "PRO-000006"]);
+    expect(keys.map((k) => k.value)).toEqual([
+      "PRO-000001",
+      "PRO-000002",
+      "PRO-000003",
+      "PRO-000004",
+      "PRO-000005",
+      "PRO-000006",
+    ]);
     expect(new Set(keys.map((k) => k.status))).toEqual(new Set(["ASSIGNED"]));
     const order = await orderRow(payload.id);
     expect(order).toMatchObject({
@@ -54,7 +65,10 @@ describe("orders/create", () => {
     });
     expect(order!.lines).toHaveLength(1);
     expect(order!.lines[0]).toMatchObject({ keysNeeded: 6, keysAssigned: 6, quantity: 3, tagId: tag.id });
-    expect(await prisma.tag.findUniqueOrThrow({ where: { id: tag.id } })).toMatchObject({ pendingCount: 4, assignedCount: 6 });
+    expect(await prisma.tag.findUniqueOrThrow({ where: { id: tag.id } })).toMatchObject({
+      pendingCount: 4,
+      assignedCount: 6,
+    });
     await expectConsistent();
     expect(unexpectedCalls).toEqual([]);
   });
@@ -117,7 +131,11 @@ describe("orders/create", () => {
     const { shop, tag } = await shopWithTag(TEST_SHOP, "pro", 5);
     await link(shop.id, PRODUCT, { tagId: tag.id });
     const withoutKeys = orderPayload({
-      lines: [{ productId: null, title: "Gift wrap" }, { productId: PRODUCT, giftCard: true }, { productId: OTHER_PRODUCT }],
+      lines: [
+        { productId: null, title: "Gift wrap" },
+        { productId: PRODUCT, giftCard: true },
+        { productId: OTHER_PRODUCT },
+      ],
     });
 
     expect((await deliver("orders/create", TEST_SHOP, withoutKeys)).status).toBe(200);
@@ -128,7 +146,7 @@ describe("orders/create", () => {
     expect(await prisma.licenseKey.count({ where: { status: "ASSIGNED" } })).toBe(0);
   });
 
-  it("handles every captured orders/create payload: customer null, email \"\", draft orders, several lines", async () => {
+  it('handles every captured orders/create payload: customer null, email "", draft orders, several lines', async () => {
     const { shop, tag } = await shopWithTag(TEST_SHOP, "pro", 50);
     // The products that appear in the captured payloads.
     for (const productId of [9782123692332, 9797441945900]) await link(shop.id, productId, { tagId: tag.id });
@@ -138,8 +156,16 @@ describe("orders/create", () => {
       const response = await deliver("orders/create", TEST_SHOP, payload);
       expect(response.status, name).toBe(200);
       const order = await orderRow(payload.id);
-      const linked = payload.line_items.filter((li) => [9782123692332, 9797441945900].includes(li.product_id as number));
-      expect(order, name).toMatchObject({ name: payload.name, email: null, customerId: null, carriesKeys: true, shortfall: 0 });
+      const linked = payload.line_items.filter((li) =>
+        [9782123692332, 9797441945900].includes(li.product_id as number),
+      );
+      expect(order, name).toMatchObject({
+        name: payload.name,
+        email: null,
+        customerId: null,
+        carriesKeys: true,
+        shortfall: 0,
+      });
       expect(order!.confirmationNumber).toBe(payload.confirmation_number);
       expect(await keysOfOrder(payload.id), name).toHaveLength(linked.length);
     }
@@ -209,7 +235,10 @@ describe("not enough keys", () => {
     expect(entry.summary).toContain(older.name);
 
     await addKeys(shop.id, tag.id, 5, "MORE");
-    expect(await fillWaitingOrders({ shopId: shop.id, tagIds: [tag.id] })).toEqual({ ordersFilled: 1, keysAssigned: 1 });
+    expect(await fillWaitingOrders({ shopId: shop.id, tagIds: [tag.id] })).toEqual({
+      ordersFilled: 1,
+      keysAssigned: 1,
+    });
     expect(await orderRow(newer.id)).toMatchObject({ shortfall: 0 });
     await expectConsistent();
   });
@@ -224,7 +253,10 @@ describe("not enough keys", () => {
       await tx.$executeRaw`
         WITH k AS (INSERT INTO "license_key" ("shop_id", "value") VALUES (${shop.id}, 'NEW-1'), (${shop.id}, 'NEW-2') RETURNING "id", "status")
         INSERT INTO "key_tag" ("tag_id", "key_id", "shop_id", "status") SELECT ${tag.id}, "id", ${shop.id}, "status" FROM k`;
-      expect(await fillWaitingOrders({ shopId: shop.id, tagIds: [tag.id], tx })).toEqual({ ordersFilled: 1, keysAssigned: 2 });
+      expect(await fillWaitingOrders({ shopId: shop.id, tagIds: [tag.id], tx })).toEqual({
+        ordersFilled: 1,
+        keysAssigned: 2,
+      });
     });
 
     expect((await keysOfOrder(waiting.id)).map((k) => k.value)).toEqual(["NEW-1", "NEW-2"]);
@@ -244,7 +276,10 @@ describe("assign trigger: when the order is paid", () => {
     expect(await orderRow(payload.id)).toMatchObject({ awaitingPayment: true, shortfall: 0 });
     expect(await keysOfOrder(payload.id)).toEqual([]);
     // Keys that arrive meanwhile do not go to an unpaid order.
-    expect(await fillWaitingOrders({ shopId: shop.id, tagIds: [tag.id] })).toEqual({ ordersFilled: 0, keysAssigned: 0 });
+    expect(await fillWaitingOrders({ shopId: shop.id, tagIds: [tag.id] })).toEqual({
+      ordersFilled: 0,
+      keysAssigned: 0,
+    });
 
     await deliver("orders/paid", TEST_SHOP, { ...payload, financial_status: "paid" });
 
@@ -360,7 +395,8 @@ describe("low stock", () => {
     await prisma.shop.update({ where: { id: shop.id }, data: { email: "owner@alpha.test" } });
     await prisma.tag.update({ where: { id: tag.id }, data: { lowStockThreshold: 4 } });
     await link(shop.id, PRODUCT, { tagId: tag.id });
-    const buy = (quantity: number) => deliver("orders/create", TEST_SHOP, orderPayload({ lines: [{ productId: PRODUCT, quantity }] }));
+    const buy = (quantity: number) =>
+      deliver("orders/create", TEST_SHOP, orderPayload({ lines: [{ productId: PRODUCT, quantity }] }));
 
     await buy(2); // 4 left: not below 4
     expect(await prisma.mailMessage.count()).toBe(0);
@@ -380,7 +416,10 @@ describe("low stock", () => {
 
     await addKeys(shop.id, tag.id, 10, "RESTOCK");
     await fillWaitingOrders({ shopId: shop.id, tagIds: [tag.id] });
-    expect(await prisma.tag.findUniqueOrThrow({ where: { id: tag.id } })).toMatchObject({ lowStockAlertedAt: null, outOfStockAlertedAt: null });
+    expect(await prisma.tag.findUniqueOrThrow({ where: { id: tag.id } })).toMatchObject({
+      lowStockAlertedAt: null,
+      outOfStockAlertedAt: null,
+    });
     await buy(6); // 3 left again: a new crossing
     expect(await prisma.mailMessage.count()).toBe(3);
   });
@@ -390,21 +429,26 @@ describe("webhook verification", () => {
   it("refuses a bad HMAC with 401 and changes nothing", async () => {
     const { shop, tag } = await shopWithTag(TEST_SHOP, "pro", 5);
     await link(shop.id, PRODUCT, { tagId: tag.id });
-    const response = await deliver("orders/create", TEST_SHOP, orderPayload({ lines: [{ productId: PRODUCT }] }), { secret: "wrong" });
+    const response = await deliver("orders/create", TEST_SHOP, orderPayload({ lines: [{ productId: PRODUCT }] }), {
+      secret: "wrong",
+    });
     expect(response.status).toBe(401);
     expect(await prisma.order.count()).toBe(0);
     expect(await prisma.webhookEvent.count()).toBe(0);
   });
 
-  it.each(["X-Shopify-Hmac-Sha256", "X-Shopify-Topic", "X-Shopify-Shop-Domain", "X-Shopify-Webhook-Id", "X-Shopify-API-Version"])(
-    "answers 400 without %s",
-    async (header) => {
-      await shopWithTag(TEST_SHOP, "pro", 1);
-      const response = await deliver("orders/create", TEST_SHOP, orderPayload({ lines: [] }), { omitHeaders: [header] });
-      expect(response.status).toBe(400);
-      expect(await prisma.order.count()).toBe(0);
-    },
-  );
+  it.each([
+    "X-Shopify-Hmac-Sha256",
+    "X-Shopify-Topic",
+    "X-Shopify-Shop-Domain",
+    "X-Shopify-Webhook-Id",
+    "X-Shopify-API-Version",
+  ])("answers 400 without %s", async (header) => {
+    await shopWithTag(TEST_SHOP, "pro", 1);
+    const response = await deliver("orders/create", TEST_SHOP, orderPayload({ lines: [] }), { omitHeaders: [header] });
+    expect(response.status).toBe(400);
+    expect(await prisma.order.count()).toBe(0);
+  });
 
   it("answers 400 to a signed body that is not JSON or not an order", async () => {
     await shopWithTag(TEST_SHOP, "pro", 1);

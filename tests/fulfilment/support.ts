@@ -9,7 +9,9 @@ import { installShop, webhookRequest } from "tests/helpers/shopify";
 
 /** A captured payload (tests/fixtures/shopify-webhooks/<name>.json). */
 export function fixture(name: string) {
-  return readFixture<Record<string, unknown> & { id: number; line_items: Array<Record<string, unknown>> }>(`${name}.json`);
+  return readFixture<Record<string, unknown> & { id: number; line_items: Array<Record<string, unknown>> }>(
+    `${name}.json`,
+  );
 }
 
 export async function shopWithTag(shop: string, tagName: string, keys: number, prefix = tagName.toUpperCase()) {
@@ -37,7 +39,12 @@ export async function addKeys(shopId: number, tagId: number, count: number, pref
 export async function link(
   shopId: number,
   productId: number | bigint,
-  options: { tagId?: number; variantId?: number | bigint; keysPerUnit?: number; auto?: { pattern: string; prefix?: string } } = {},
+  options: {
+    tagId?: number;
+    variantId?: number | bigint;
+    keysPerUnit?: number;
+    auto?: { pattern: string; prefix?: string };
+  } = {},
 ) {
   return prisma.productLink.create({
     data: {

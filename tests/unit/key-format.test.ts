@@ -11,8 +11,14 @@ import {
 
 describe("key formats", () => {
   it("accepts groups of X separated by dashes, upper-casing what was typed", () => {
-    expect(keyFormatSchema.parse({ pattern: " xxxx-xxxx-xxxx ", prefix: "PF-" })).toEqual({ pattern: "XXXX-XXXX-XXXX", prefix: "PF-" });
-    expect(keyFormatSchema.parse({ pattern: DEFAULT_KEY_PATTERN })).toEqual({ pattern: DEFAULT_KEY_PATTERN, prefix: "" });
+    expect(keyFormatSchema.parse({ pattern: " xxxx-xxxx-xxxx ", prefix: "PF-" })).toEqual({
+      pattern: "XXXX-XXXX-XXXX",
+      prefix: "PF-",
+    });
+    expect(keyFormatSchema.parse({ pattern: DEFAULT_KEY_PATTERN })).toEqual({
+      pattern: DEFAULT_KEY_PATTERN,
+      prefix: "",
+    });
   });
 
   it.each([
@@ -62,7 +68,9 @@ describe("generated keys", () => {
   });
 
   it("preview deterministically", () => {
-    expect(sampleKey({ pattern: "XXXX-XXXX-XXXX", prefix: "PF-" })).toBe(sampleKey({ pattern: "XXXX-XXXX-XXXX", prefix: "PF-" }));
+    expect(sampleKey({ pattern: "XXXX-XXXX-XXXX", prefix: "PF-" })).toBe(
+      sampleKey({ pattern: "XXXX-XXXX-XXXX", prefix: "PF-" }),
+    );
     expect(sampleKey({ pattern: "XXXX-XXXX-XXXX", prefix: "PF-" })).toMatch(/^PF-[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$/);
   });
 });
