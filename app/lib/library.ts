@@ -153,6 +153,18 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   "tag.delete": "Deleted a tag",
   "tag.dedupe": "Cleaned up duplicates",
   "keys.view": "Customer saw licence keys",
+  "orders.fill": "Gave keys to waiting orders",
+  "orders.cancel": "Order cancelled",
+  "orders.refund": "Order refunded",
+  "order.key.replace": "Replaced a licence key",
+  "order.key.return": "Returned a licence key to the pool",
+  "order.key.revoke": "Revoked a licence key",
+  "products.link": "Linked products",
+  "products.unlink": "Removed a product link",
+  "settings.update": "Changed settings",
+  "settings.low_stock": "Changed low-stock thresholds",
+  "privacy.data_request": "Customer data request",
+  "privacy.redact_customer": "Customer data erased",
 };
 
 // ---------------------------------------------------------------------------------------------
