@@ -9,9 +9,11 @@ import { requireAdmin } from "~/admin.server";
 import { ExportButton } from "~/components/ExportButton";
 import { LibraryEmptyState } from "~/components/LibraryEmptyState";
 import { LibrarySummary } from "~/components/LibrarySummary";
+import { LowStockBanner } from "~/components/LowStockBanner";
 import { useListLoading, useUrlParams, useUrlSearch } from "~/components/library-hooks";
 import { TagsIndex } from "~/components/TagsIndex";
 import { DEFAULT_TAG_SORT, parseOverviewParams } from "~/lib/library";
+import { listLowStockTags } from "~/models/low-stock.server";
 import { getLibrarySummary, listTags } from "~/models/tags.server";
 
 export const meta: MetaFunction = () => [{ title: "Licence keys · Keyshelf" }];
@@ -19,15 +21,16 @@ export const meta: MetaFunction = () => [{ title: "Licence keys · Keyshelf" }];
 export async function loader({ request }: LoaderFunctionArgs) {
   const { shop } = await requireAdmin(request);
   const params = parseOverviewParams(new URL(request.url).searchParams);
-  const [page, summary] = await Promise.all([
+  const [page, summary, lowStock] = await Promise.all([
     listTags({ shopId: shop.id, q: params.q, sort: params.sort, page: params.page }),
     getLibrarySummary({ shopId: shop.id }),
+    listLowStockTags({ shopId: shop.id }),
   ]);
-  return json({ ...page, summary, params, timeZone: shop.ianaTimezone });
+  return json({ ...page, summary, lowStock, params, timeZone: shop.ianaTimezone });
 }
 
 export default function LicenceKeysOverview() {
-  const { tags, total, page, pageCount, summary, params, timeZone } = useLoaderData<typeof loader>();
+  const { tags, total, page, pageCount, summary, lowStock, params, timeZone } = useLoaderData<typeof loader>();
   const navigate = useNavigate();
   const [query, setQuery] = useUrlSearch("q", ["page"]);
   const [, updateParams] = useUrlParams();
@@ -45,6 +48,7 @@ export default function LicenceKeysOverview() {
         <LibraryEmptyState onAddKeys={() => navigate("/app/import")} />
       ) : (
         <BlockStack gap="400">
+          <LowStockBanner tags={lowStock} />
           <LibrarySummary totalKeys={summary.totalKeys} remaining={summary.remaining} runningLow={summary.runningLow} />
           <Card padding="0">
             <TagsIndex
