@@ -8,7 +8,7 @@
 // 3. commitKeyImport moves the staged rows into license_key and key_tag with two set-based INSERTs in
 //    one transaction (tag and shop counters follow by trigger), fills orders waiting on those tags
 //    in the same transaction, and logs the import. All or nothing.
-import type { Prisma } from "@prisma/client";
+import { Prisma } from "@prisma/client";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import prisma from "~/db.server";
@@ -62,6 +62,7 @@ function copyField(value: string) {
 }
 
 const COPY_FLUSH_CHARS = 256 * 1024;
+const ANALYZE_FROM_KEYS = 10_000;
 
 /**
  * Reads `body` to its end (so the client always gets an answer rather than a reset connection),
@@ -184,6 +185,9 @@ export async function stageKeyImport({
     await flush();
     copy.end();
     await finished;
+    // Fresh statistics, or the planner takes a big upload for one row and probes indexes a million
+    // times in the preview and commit instead of hashing. Small uploads are fine either way.
+    if (summary.keys >= ANALYZE_FROM_KEYS) await client.query(`ANALYZE "import_row"`);
     await prisma.importBatch.update({
       where: { id: batch.id },
       data: {
@@ -261,14 +265,30 @@ async function findBatch({ shopId, batchId }: { shopId: number; batchId: number 
   return batch;
 }
 
-/** Ids of the destination tags that exist today (new names have no keys yet). */
-async function existingDestination({ shopId, names, tx }: { shopId: number; names: string[]; tx?: Prisma.TransactionClient }) {
-  const db = tx ?? prisma;
-  if (names.length === 0) {
-    const { untagged } = await getSystemTags({ shopId, tx });
-    return [{ id: untagged.id, name: untagged.name }];
-  }
-  return db.tag.findMany({ where: { shopId, name: { in: names }, kind: "USER" }, select: { id: true, name: true } });
+/** The destination tags that exist today (new names have no keys yet), with whether they hold keys. */
+async function existingDestination({ shopId, names }: { shopId: number; names: string[] }) {
+  const where: Prisma.TagWhereInput =
+    names.length === 0 ? { shopId, kind: "UNTAGGED" } : { shopId, name: { in: names }, kind: "USER" };
+  const rows = await prisma.tag.findMany({
+    where,
+    select: { id: true, name: true, pendingCount: true, assignedCount: true, usedCount: true, retiredCount: true },
+  });
+  return rows.map((tag) => ({
+    id: tag.id,
+    name: tag.name,
+    holdsKeys: tag.pendingCount + tag.assignedCount + tag.usedCount + tag.retiredCount > 0,
+  }));
+}
+
+/**
+ * `value` is a key some of these tags already hold. Only asked about tags that hold keys: for new or
+ * empty tags the answer is known, and a million index probes to learn it would be wasted.
+ */
+function alreadyIn(shopId: number, tagIds: number[], value: Prisma.Sql) {
+  if (tagIds.length === 0) return Prisma.sql`false`;
+  return Prisma.sql`EXISTS (
+    SELECT 1 FROM "license_key" k JOIN "key_tag" kt ON kt."key_id" = k."id"
+    WHERE k."shop_id" = ${shopId} AND k."value" = ${value} AND kt."tag_id" = ANY(${tagIds}::int[]))`;
 }
 
 /** What the merchant sees before anything is saved; a 404 for another shop's (or a gone) batch. */
@@ -283,7 +303,7 @@ export async function getKeyImportPreview({
 }): Promise<KeyImportPreview> {
   const batch = await findBatch({ shopId, batchId });
   const existing = await existingDestination({ shopId, names: batch.tagNames });
-  const tagIds = existing.map((tag) => tag.id);
+  const filled = existing.filter((tag) => tag.holdsKeys).map((tag) => tag.id);
   const tags =
     batch.tagNames.length === 0
       ? [{ name: UNTAGGED_TAG, exists: true }]
@@ -303,27 +323,24 @@ export async function getKeyImportPreview({
     return { ...base, duplicatesInUpload: 0, alreadyInTags: 0, newKeys: 0, rows: [] };
   }
 
-  const [counts] = await prisma.$queryRaw<Array<{ distinct: number; rows: number; existing: number }>>`
-    WITH v AS (
-      SELECT r."value" FROM "import_row" r WHERE r."batch_id" = ${batch.id} GROUP BY r."value"
-    )
-    SELECT
-      (SELECT count(*) FROM "import_row" WHERE "batch_id" = ${batch.id})::int AS "rows",
-      (SELECT count(*) FROM v)::int AS "distinct",
-      (SELECT count(*) FROM v WHERE EXISTS (
-        SELECT 1 FROM "license_key" k JOIN "key_tag" kt ON kt."key_id" = k."id"
-        WHERE k."shop_id" = ${shopId} AND k."value" = v."value" AND kt."tag_id" = ANY(${tagIds}::int[])
-      ))::int AS "existing"`;
+  // "Already in the tags" as a semi-join (WHERE EXISTS), so the planner may hash the tags' keys
+  // rather than probe the index once per uploaded key.
+  const [counts] = await prisma.$transaction(async (tx) => {
+    await tx.$executeRaw`SET LOCAL work_mem = '256MB'`;
+    return tx.$queryRaw<Array<{ distinct: number; rows: number; existing: number }>>`
+      WITH v AS MATERIALIZED (
+        SELECT r."value", count(*) AS "n" FROM "import_row" r WHERE r."batch_id" = ${batch.id} GROUP BY r."value"
+      )
+      SELECT (SELECT count(*) FROM v)::int AS "distinct", (SELECT coalesce(sum("n"), 0) FROM v)::int AS "rows",
+        (SELECT count(*) FROM v WHERE ${alreadyIn(shopId, filled, Prisma.sql`v."value"`)})::int AS "existing"`;
+  }, LONG_TRANSACTION);
   const rows = await prisma.$queryRaw<Array<{ line: number; value: string; repeated: boolean; existing: boolean }>>`
     SELECT r."line_no" AS "line", r."value",
       EXISTS (
         SELECT 1 FROM "import_row" d
         WHERE d."batch_id" = r."batch_id" AND d."value" = r."value" AND d."line_no" < r."line_no"
       ) AS "repeated",
-      EXISTS (
-        SELECT 1 FROM "license_key" k JOIN "key_tag" kt ON kt."key_id" = k."id"
-        WHERE k."shop_id" = ${shopId} AND k."value" = r."value" AND kt."tag_id" = ANY(${tagIds}::int[])
-      ) AS "existing"
+      ${alreadyIn(shopId, filled, Prisma.sql`r."value"`)} AS "existing"
     FROM "import_row" r
     WHERE r."batch_id" = ${batch.id}
     ORDER BY r."line_no"
@@ -385,44 +402,33 @@ export async function commitKeyImport({
         : [await getSystemTags({ shopId, tx }).then(({ untagged }) => ({ id: untagged.id, name: untagged.name }))];
     const tagIds = tags.map((tag) => tag.id);
 
-    // The de-duplicating aggregate and anti-join of a million rows want memory, not temp files.
+    const [{ holding }] = await tx.$queryRaw<Array<{ holding: number[] }>>`
+      SELECT coalesce(array_agg("id"), '{}') AS "holding" FROM "tag"
+      WHERE "id" = ANY(${tagIds}::int[]) AND "pending_count" + "assigned_count" + "used_count" + "retired_count" > 0`;
+    // Skip: each value once (its first line), minus keys the tags already hold. Keep: every line.
+    const fresh =
+      duplicates === "keep"
+        ? Prisma.sql`SELECT r."line_no", r."value" FROM "import_row" r WHERE r."batch_id" = ${batch.id}`
+        : Prisma.sql`
+          SELECT p."line_no", p."value" FROM (
+            SELECT min(r."line_no") AS "line_no", r."value" FROM "import_row" r
+            WHERE r."batch_id" = ${batch.id} GROUP BY r."value"
+          ) p
+          WHERE NOT ${alreadyIn(shopId, holding, Prisma.sql`p."value"`)}`;
+    // The de-duplicating aggregate and the sort of a million rows want memory, not temp files.
     await tx.$executeRaw`SET LOCAL work_mem = '256MB'`;
-    const [counts] =
-      duplicates === "skip"
-        ? await tx.$queryRaw<Array<{ keys: number; links: number }>>`
-          WITH picked AS (
-            SELECT min(r."line_no") AS "line_no", r."value"
-            FROM "import_row" r WHERE r."batch_id" = ${batch.id}
-            GROUP BY r."value"
-          ), fresh AS (
-            SELECT p."line_no", p."value" FROM picked p
-            WHERE NOT EXISTS (
-              SELECT 1 FROM "license_key" k JOIN "key_tag" kt ON kt."key_id" = k."id"
-              WHERE k."shop_id" = ${shopId} AND k."value" = p."value" AND kt."tag_id" = ANY(${tagIds}::int[])
-            )
-          ), inserted AS (
-            INSERT INTO "license_key" ("shop_id", "value", "type", "status")
-            SELECT ${shopId}, f."value", 'UPLOADED', 'PENDING' FROM fresh f ORDER BY f."line_no"
-            RETURNING "id"
-          ), links AS (
-            INSERT INTO "key_tag" ("tag_id", "key_id", "shop_id", "status")
-            SELECT t."id", i."id", ${shopId}, 'PENDING' FROM inserted i CROSS JOIN unnest(${tagIds}::int[]) AS t("id")
-            RETURNING 1
-          )
-          SELECT (SELECT count(*) FROM inserted)::int AS "keys", (SELECT count(*) FROM links)::int AS "links"`
-        : await tx.$queryRaw<Array<{ keys: number; links: number }>>`
-          WITH inserted AS (
-            INSERT INTO "license_key" ("shop_id", "value", "type", "status")
-            SELECT ${shopId}, r."value", 'UPLOADED', 'PENDING'
-            FROM "import_row" r WHERE r."batch_id" = ${batch.id}
-            ORDER BY r."line_no"
-            RETURNING "id"
-          ), links AS (
-            INSERT INTO "key_tag" ("tag_id", "key_id", "shop_id", "status")
-            SELECT t."id", i."id", ${shopId}, 'PENDING' FROM inserted i CROSS JOIN unnest(${tagIds}::int[]) AS t("id")
-            RETURNING 1
-          )
-          SELECT (SELECT count(*) FROM inserted)::int AS "keys", (SELECT count(*) FROM links)::int AS "links"`;
+    // Keys get ids in file order, so "oldest first" hands them out in the order of the file.
+    const [counts] = await tx.$queryRaw<Array<{ keys: number; links: number }>>`
+      WITH fresh AS (${fresh}), inserted AS (
+        INSERT INTO "license_key" ("shop_id", "value", "type", "status")
+        SELECT ${shopId}, f."value", 'UPLOADED', 'PENDING' FROM fresh f ORDER BY f."line_no"
+        RETURNING "id"
+      ), links AS (
+        INSERT INTO "key_tag" ("tag_id", "key_id", "shop_id", "status")
+        SELECT t."id", i."id", ${shopId}, 'PENDING' FROM inserted i CROSS JOIN unnest(${tagIds}::int[]) AS t("id")
+        RETURNING 1
+      )
+      SELECT (SELECT count(*) FROM inserted)::int AS "keys", (SELECT count(*) FROM links)::int AS "links"`;
 
     await tx.importBatch.update({
       where: { id: batch.id },
