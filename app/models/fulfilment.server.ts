@@ -2,17 +2,21 @@
 // place with these rules.
 //
 // Exactly once, at any concurrency, on any number of app instances sharing one database:
-// - a redelivered event is recognised by its event id (webhook_event's primary key), recorded in
-//   the same transaction as the work, so an event counts as handled exactly when its work committed;
+// - a redelivered event is recognised by its event id (webhook_event's primary key), recorded
+//   atomically with the work, so an event counts as handled exactly when its work committed;
 // - the same order under another event id finds its row (unique shop + Shopify order id) and its
-//   lines (unique order + line item): the upsert locks the order row, so deliveries of one order
-//   run one after the other and each assigns only what the order still owes;
-// - keys are claimed with `FOR UPDATE OF license_key SKIP LOCKED` and re-checked to be Pending in
-//   the UPDATE itself, so two transactions never hand out the same key, and each line receives at
-//   most keys_needed - keys_assigned keys (a CHECK constraint backs this up).
+//   lines (unique order + line item): in a transaction the upsert locks the order row, so
+//   deliveries of one order run one after the other and each assigns only what is still owed; the
+//   one-statement path for new orders loses such a race to its foreign keys and retries here;
+// - keys are claimed with `FOR UPDATE SKIP LOCKED` on license_key and re-checked to be Pending in
+//   the UPDATE itself, so no key is ever handed out twice, and each line receives at most
+//   keys_needed - keys_assigned keys (a CHECK constraint backs this up);
+// - nothing waits for a key while holding the rows every assignment in the shop updates (the tag
+//   and shop counters kept by triggers), so concurrent orders cannot deadlock on them.
 //
 // Invariant kept by every function here and the order screen's actions: a line's keys_assigned is
-// the number of its keys that are Assigned or Used; keys_needed - keys_assigned is what it is owed.
+// the number of its keys that are Assigned or Used; keys_needed - keys_assigned is what it is owed,
+// and an order's shortfall is the sum over its lines (0 while it awaits payment or is cancelled).
 import type { AssignTrigger, CancelPolicy, Prisma } from "@prisma/client";
 import prisma from "~/db.server";
 import { generateKeys, keyFormatOf } from "~/lib/key-format";
