@@ -7,6 +7,7 @@ import { exportJobHandler } from "./export.server";
 import { purgeExpiredExports } from "./export-files.server";
 import { deliverDueMail } from "./mailer.server";
 import { cleanUpStaleImports } from "./key-import.server";
+import { fillStockedWaitingOrders } from "./fulfilment.server";
 
 registerJobHandler("EXPORT", exportJobHandler());
 
@@ -28,7 +29,8 @@ export async function runBackgroundTick({
   const mail = await deliverDueMail();
   const purged = await purgeExpiredExports();
   const staleImports = await cleanUpStaleImports();
-  return { jobs, mail, purged, staleImports };
+  const waitingOrders = await fillStockedWaitingOrders();
+  return { jobs, mail, purged, staleImports, waitingOrders };
 }
 
 interface Runner {
@@ -50,9 +52,14 @@ function loop(name: string, intervalMs: number, work: (signal: AbortSignal) => P
         console.error(`Background ${name} failed:`, error);
       }
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, intervalMs);
+        const wake = () => {
+          clearTimeout(timer);
+          signal.removeEventListener("abort", wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, intervalMs);
         timer.unref();
-        signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+        signal.addEventListener("abort", wake, { once: true });
       });
     }
   })();
@@ -72,6 +79,8 @@ export function startBackgroundWork({ intervalMs = 1_000 }: { intervalMs?: numbe
     // Jobs and mail run in separate loops so a long export does not hold up a stock alert.
     loop("jobs", intervalMs, (signal) => runDueJobs({ workerId, signal }), controller.signal),
     loop("mail", intervalMs * 2, () => deliverDueMail(), controller.signal),
+    // Waiting orders are filled when keys arrive; this catches what a crash or a failed transaction missed.
+    loop("waiting orders", 30_000, () => fillStockedWaitingOrders(), controller.signal),
     loop(
       "housekeeping",
       60_000,
