@@ -779,6 +779,27 @@ export async function fillWaitingOrders({
   return total;
 }
 
+/**
+ * The safety net behind every fill trigger: orders still waiting on a tag that has pending keys
+ * (a process that died between adding keys and filling, keys freed by a failed transaction) are
+ * served by the background loop, a tag at a time, oldest orders first.
+ */
+export async function fillStockedWaitingOrders({ limit = 50 }: { limit?: number } = {}) {
+  const stocked = await pgDb(hotPool()).query<{ shopId: number; tagId: number }>(sql`
+    SELECT DISTINCT ol."shop_id" AS "shopId", ol."tag_id" AS "tagId"
+    FROM "order_line" ol JOIN "tag" t ON t."id" = ol."tag_id"
+    WHERE ol."keys_assigned" < ol."keys_needed" AND ol."source" = 'TAG' AND t."pending_count" > 0
+      AND EXISTS (
+        SELECT 1 FROM "order" o
+        WHERE o."id" = ol."order_id" AND o."shortfall" > 0 AND NOT o."awaiting_payment" AND o."cancelled_at" IS NULL)
+    LIMIT ${limit}::int`);
+  let keysAssigned = 0;
+  for (const { shopId, tagId } of stocked) {
+    keysAssigned += (await fillWaitingOrders({ shopId, tagIds: [tagId] })).keysAssigned;
+  }
+  return { tags: stocked.length, keysAssigned };
+}
+
 async function fillBatch(tx: Tx, { shopId, tagId, actor }: { shopId: number; tagId: number; actor: string }) {
   const db = prismaDb(tx);
   const none = { ordersFilled: 0, keysAssigned: 0, done: true };

@@ -10,7 +10,9 @@ import { LibraryError } from "~/lib/library";
 import { changeOrderKey } from "~/models/order-keys.server";
 import { getOrderDetail } from "~/models/orders.server";
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.order.name ?? "Order"} · Orders · Keyshelf` }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: `${data?.order.name ?? "Order"} · Orders · Keyshelf` },
+];
 
 const idSchema = z.coerce.number().int().positive().max(2_147_483_647);
 
@@ -40,10 +42,17 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const action = z.enum(KEY_ACTIONS).safeParse(intent);
   if (!action.success) return json<OrderKeyActionResult>({ ok: false, error: "Unknown action." }, { status: 400 });
   try {
-    const result = await changeOrderKey({ shopId: shop.id, orderId, keyId: parseId(form.get("keyId")), action: action.data, actor });
+    const result = await changeOrderKey({
+      shopId: shop.id,
+      orderId,
+      keyId: parseId(form.get("keyId")),
+      action: action.data,
+      actor,
+    });
     return json<OrderKeyActionResult>({ ok: true, message: result.message });
   } catch (error) {
-    if (error instanceof LibraryError) return json<OrderKeyActionResult>({ ok: false, error: error.message }, { status: error.status });
+    if (error instanceof LibraryError)
+      return json<OrderKeyActionResult>({ ok: false, error: error.message }, { status: error.status });
     throw error;
   }
 }

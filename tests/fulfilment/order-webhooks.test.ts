@@ -2,7 +2,7 @@
 // captured payloads' quirks, waiting orders filled first come first served, the payment trigger,
 // cancellations and refunds under both policies, and low-stock alerts.
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { fillWaitingOrders } from "~/models/fulfilment.server";
+import { fillStockedWaitingOrders, fillWaitingOrders } from "~/models/fulfilment.server";
 import { closeHotPool } from "~/sql.server";
 import { AUTO_GENERATED_TAG } from "~/lib/tags";
 import { KEY_ALPHABET } from "~/lib/key-format";
@@ -260,6 +260,20 @@ describe("not enough keys", () => {
     });
 
     expect((await keysOfOrder(waiting.id)).map((k) => k.value)).toEqual(["NEW-1", "NEW-2"]);
+    await expectConsistent();
+  });
+
+  it("serves orders still waiting on a tag that has keys, from the background loop", async () => {
+    const { shop, tag } = await shopWithTag(TEST_SHOP, "pro", 0);
+    await link(shop.id, PRODUCT, { tagId: tag.id });
+    const waiting = orderPayload({ lines: [{ productId: PRODUCT, quantity: 2 }] });
+    await deliver("orders/create", TEST_SHOP, waiting);
+    // Keys arrived but nothing filled the order (say the process died in between).
+    await addKeys(shop.id, tag.id, 5, "LATE");
+
+    expect(await fillStockedWaitingOrders()).toEqual({ tags: 1, keysAssigned: 2 });
+    expect(await orderRow(waiting.id)).toMatchObject({ shortfall: 0 });
+    expect(await fillStockedWaitingOrders()).toEqual({ tags: 0, keysAssigned: 0 });
     await expectConsistent();
   });
 });
