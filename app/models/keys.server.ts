@@ -6,6 +6,7 @@
 // inserted into key_tag copy the key's status (the counter triggers count by it).
 import { Prisma, type KeyStatus, type KeyType } from "@prisma/client";
 import prisma from "~/db.server";
+import { hotPool, pgDb, raw, sql, type Sql } from "~/sql.server";
 import {
   KEYS_PER_PAGE,
   LibraryError,
@@ -70,6 +71,10 @@ function statusFilter(status: KeyStatusValue | null) {
   return status ? Prisma.sql`AND kt."status" = ${status}::"KeyStatus"` : Prisma.empty;
 }
 
+function statusSql(status: KeyStatusValue | null) {
+  return status ? sql`AND kt."status" = ${status}::"KeyStatus"` : sql``;
+}
+
 interface RawKeyRow {
   id: number;
   value: string;
@@ -85,8 +90,8 @@ interface RawKeyRow {
  * The page's keys with everything a row shows, as one JSON array, newest first. `pageIds` is SQL
  * yielding at most a page of "key_id"s. Dates travel as UTC ISO strings (JSON has no timestamp).
  */
-function pageRowsJson(shopId: number, pageIds: Prisma.Sql) {
-  return Prisma.sql`(
+function pageRowsJson(shopId: number, pageIds: Sql) {
+  return sql`(
     SELECT json_agg(r ORDER BY r."id" DESC) FROM (
       SELECT k."id", k."value", k."type", k."status",
              to_char(k."created_at", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "createdAt",
@@ -94,7 +99,7 @@ function pageRowsJson(shopId: number, pageIds: Prisma.Sql) {
              (SELECT json_agg(json_build_object('id', t."id", 'name', t."name") ORDER BY t."kind", t."name")
                 FROM "key_tag" kt2 JOIN "tag" t ON t."id" = kt2."tag_id" WHERE kt2."key_id" = k."id") AS tags
       FROM (${pageIds}) p
-      JOIN "license_key" k ON k."id" = p."key_id" AND k."shop_id" = ${shopId}
+      JOIN "license_key" k ON k."id" = p."key_id" AND k."shop_id" = ${shopId}::int
       LEFT JOIN "order" o ON o."id" = k."order_id"
     ) r
   )`;
@@ -117,7 +122,8 @@ function toKeyRow(row: RawKeyRow): KeyRow {
 /**
  * Newest keys first, keyset-paged on key id (stable while keys are added or removed elsewhere).
  * `after` pages to older keys, `before` back to newer ones. The tag's row and the page are read in
- * parallel, one statement each: a page costs one round trip whatever the tag's size.
+ * parallel, one statement each, on the node-postgres pool (a fraction of a Prisma round trip's CPU):
+ * a page costs one round trip whatever the tag's size.
  */
 export async function listKeys({
   shopId,
@@ -136,54 +142,57 @@ export async function listKeys({
   before?: number | null;
   pageSize?: number;
 }): Promise<KeyPage & { tag: Awaited<ReturnType<typeof getTag>> }> {
+  const db = pgDb(hotPool());
   const backwards = after === null && before !== null;
   const cursor = backwards
-    ? Prisma.sql`AND kt."key_id" > ${before}`
+    ? sql`AND kt."key_id" > ${before}::int`
     : after !== null
-      ? Prisma.sql`AND kt."key_id" < ${after}`
-      : Prisma.empty;
-  const direction = backwards ? Prisma.sql`ASC` : Prisma.sql`DESC`;
+      ? sql`AND kt."key_id" < ${after}::int`
+      : sql``;
+  const direction = raw(backwards ? "ASC" : "DESC");
   const take = pageSize + 1;
   const pattern = q ? containsPattern(q) : "";
 
   // A broad fragment (or none): the tag's index walked newest first, each key's value checked.
   const walkedPage = () => {
-    const search = q ? Prisma.sql`AND k."value" ILIKE ${pattern}` : Prisma.empty;
-    const join = q ? Prisma.sql`JOIN "license_key" k ON k."id" = kt."key_id"` : Prisma.empty;
-    return prisma.$queryRaw<{ rows: RawKeyRow[] | null }[]>`
+    const search = q ? sql`AND k."value" ILIKE ${pattern}::text` : sql``;
+    const join = raw(q ? `JOIN "license_key" k ON k."id" = kt."key_id"` : "");
+    return db.query<{ rows: RawKeyRow[] | null }>(sql`
       SELECT ${pageRowsJson(
         shopId,
-        Prisma.sql`SELECT kt."key_id" FROM "key_tag" kt ${join}
-          WHERE kt."tag_id" = ${tagId} ${statusFilter(status)} ${cursor} ${search}
-          ORDER BY kt."key_id" ${direction} LIMIT ${take}`,
-      )} AS rows`;
+        sql`SELECT kt."key_id" FROM "key_tag" kt ${join}
+          WHERE kt."tag_id" = ${tagId}::int ${statusSql(status)} ${cursor} ${search}
+          ORDER BY kt."key_id" ${direction} LIMIT ${take}::int`,
+      )} AS rows`);
   };
-  const cappedCount = () => prisma.$queryRaw<{ count: number }[]>`
-    SELECT count(*)::int AS count FROM (
-      SELECT 1 FROM "key_tag" kt JOIN "license_key" k ON k."id" = kt."key_id"
-      WHERE kt."tag_id" = ${tagId} ${statusFilter(status)} AND k."value" ILIKE ${pattern}
-      LIMIT ${MATCH_COUNT_CAP + 1}) capped`;
+  const cappedCount = () =>
+    db.query<{ count: number }>(sql`
+      SELECT count(*)::int AS count FROM (
+        SELECT 1 FROM "key_tag" kt JOIN "license_key" k ON k."id" = kt."key_id"
+        WHERE kt."tag_id" = ${tagId}::int ${statusSql(status)} AND k."value" ILIKE ${pattern}::text
+        LIMIT ${MATCH_COUNT_CAP + 1}::int) capped`);
 
   // Every match in the shop through the trigram index, then those in this tag: a few milliseconds for
   // a selective fragment. The CTE is planned for full retrieval, so the planner takes the trigram index
-  // (with a LIMIT over the join it would walk the tag instead, reading a million values); it is read
+  // (with a LIMIT over the join it may walk the tag instead, reading a million values); it is read
   // lazily, so a fragment in thousands of keys stops at the cap and falls back to walking the tag.
-  const trigramPage = () => prisma.$queryRaw<{ shopMatches: number; matches: number; rows: RawKeyRow[] | null }[]>`
-    WITH shop_matches AS MATERIALIZED (
-      SELECT k."id" FROM "license_key" k WHERE k."value" ILIKE ${pattern} AND k."shop_id" = ${shopId}
-    ),
-    capped AS MATERIALIZED (SELECT "id" FROM shop_matches LIMIT ${TRIGRAM_MATCH_LIMIT + 1}),
-    tag_matches AS MATERIALIZED (
-      SELECT kt."key_id" FROM capped m
-      JOIN "key_tag" kt ON kt."tag_id" = ${tagId} AND kt."key_id" = m."id"
-      WHERE true ${statusFilter(status)}
-    )
-    SELECT (SELECT count(*)::int FROM capped) AS "shopMatches",
-           (SELECT count(*)::int FROM tag_matches) AS matches,
-           ${pageRowsJson(
-             shopId,
-             Prisma.sql`SELECT kt."key_id" FROM tag_matches kt WHERE true ${cursor} ORDER BY kt."key_id" ${direction} LIMIT ${take}`,
-           )} AS rows`;
+  const trigramPage = () =>
+    db.query<{ shopMatches: number; matches: number; rows: RawKeyRow[] | null }>(sql`
+      WITH shop_matches AS MATERIALIZED (
+        SELECT k."id" FROM "license_key" k WHERE k."value" ILIKE ${pattern}::text AND k."shop_id" = ${shopId}::int
+      ),
+      capped AS MATERIALIZED (SELECT "id" FROM shop_matches LIMIT ${TRIGRAM_MATCH_LIMIT + 1}::int),
+      tag_matches AS MATERIALIZED (
+        SELECT kt."key_id" FROM capped m
+        JOIN "key_tag" kt ON kt."tag_id" = ${tagId}::int AND kt."key_id" = m."id"
+        WHERE true ${statusSql(status)}
+      )
+      SELECT (SELECT count(*)::int FROM capped) AS "shopMatches",
+             (SELECT count(*)::int FROM tag_matches) AS matches,
+             ${pageRowsJson(
+               shopId,
+               sql`SELECT kt."key_id" FROM tag_matches kt WHERE true ${cursor} ORDER BY kt."key_id" ${direction} LIMIT ${take}::int`,
+             )} AS rows`);
 
   const tagPromise = getTag({ shopId, tagId });
   // The tag is checked before its keys are used, but fetched alongside them.
@@ -230,8 +239,9 @@ export async function listKeys({
 
 async function loadKeyRows(shopId: number, ids: number[]): Promise<KeyRow[]> {
   if (ids.length === 0) return [];
-  const [{ rows }] = await prisma.$queryRaw<{ rows: RawKeyRow[] | null }[]>`
-    SELECT ${pageRowsJson(shopId, Prisma.sql`SELECT unnest(${ids}::int[]) AS "key_id"`)} AS rows`;
+  const [{ rows }] = await pgDb(hotPool()).query<{ rows: RawKeyRow[] | null }>(
+    sql`SELECT ${pageRowsJson(shopId, sql`SELECT unnest(${ids}::int[]) AS "key_id"`)} AS rows`,
+  );
   return (rows ?? []).map(toKeyRow);
 }
 

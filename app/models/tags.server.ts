@@ -3,6 +3,7 @@
 // so nothing here aggregates keys to draw a screen; only previews of destructive actions look at keys.
 import { Prisma, type TagKind } from "@prisma/client";
 import prisma from "~/db.server";
+import { hotPool, pgDb, raw, sql } from "~/sql.server";
 import { formatCount, LibraryError, pluralize, TAGS_PER_PAGE, tagNameSchema, type TagSort } from "~/lib/library";
 import { isSystemTag, TAG_NAME_RULE } from "~/lib/tags";
 import { recordAudit, type Db } from "./audit.server";
@@ -26,22 +27,54 @@ function refuseSystemTag(tag: TagRef, verb: string): void {
   }
 }
 
-/** The tag of this shop, or a 404: ids from another shop are indistinguishable from missing ones. */
-export async function getTag({ shopId, tagId, tx }: { shopId: number; tagId: number; tx?: Db }) {
-  const tag = await (tx ?? prisma).tag.findFirst({
-    where: { id: tagId, shopId },
-    select: {
-      id: true,
-      name: true,
-      kind: true,
-      pendingCount: true,
-      assignedCount: true,
-      usedCount: true,
-      retiredCount: true,
-      lastAddedAt: true,
-      lowStockThreshold: true,
-    },
-  });
+type TagWithCounts = {
+  id: number;
+  name: string;
+  kind: TagKind;
+  pendingCount: number;
+  assignedCount: number;
+  usedCount: number;
+  retiredCount: number;
+  lastAddedAt: Date | null;
+  lowStockThreshold: number | null;
+};
+
+/**
+ * The tag of this shop, or a 404: ids from another shop are indistinguishable from missing ones.
+ * Outside a transaction it is read on the node-postgres pool: every library page starts with it.
+ */
+export async function getTag({
+  shopId,
+  tagId,
+  tx,
+}: {
+  shopId: number;
+  tagId: number;
+  tx?: Db;
+}): Promise<TagWithCounts> {
+  let tag: TagWithCounts | null | undefined;
+  if (tx) {
+    tag = await tx.tag.findFirst({
+      where: { id: tagId, shopId },
+      select: {
+        id: true,
+        name: true,
+        kind: true,
+        pendingCount: true,
+        assignedCount: true,
+        usedCount: true,
+        retiredCount: true,
+        lastAddedAt: true,
+        lowStockThreshold: true,
+      },
+    });
+  } else {
+    [tag] = await pgDb(hotPool()).query<TagWithCounts>(sql`
+      SELECT "id", "name", "kind", "pending_count" AS "pendingCount", "assigned_count" AS "assignedCount",
+             "used_count" AS "usedCount", "retired_count" AS "retiredCount",
+             "last_added_at" AT TIME ZONE 'UTC' AS "lastAddedAt", "low_stock_threshold" AS "lowStockThreshold"
+      FROM "tag" WHERE "id" = ${tagId}::int AND "shop_id" = ${shopId}::int`);
+  }
   if (!tag) notFound();
   return tag;
 }
@@ -106,11 +139,11 @@ export interface TagRow {
   linkedProducts: number;
 }
 
-const ORDER_BY: Record<TagSort, Prisma.Sql> = {
-  "name asc": Prisma.sql`lower(t."name") ASC, t."id" ASC`,
-  "name desc": Prisma.sql`lower(t."name") DESC, t."id" DESC`,
-  "remaining asc": Prisma.sql`t."pending_count" ASC, lower(t."name") ASC, t."id" ASC`,
-  "remaining desc": Prisma.sql`t."pending_count" DESC, lower(t."name") ASC, t."id" ASC`,
+const ORDER_BY: Record<TagSort, string> = {
+  "name asc": `lower(t."name") ASC, t."id" ASC`,
+  "name desc": `lower(t."name") DESC, t."id" DESC`,
+  "remaining asc": `t."pending_count" ASC, lower(t."name") ASC, t."id" ASC`,
+  "remaining desc": `t."pending_count" DESC, lower(t."name") ASC, t."id" ASC`,
 };
 
 /** `%fragment%` for ILIKE, with the fragment's own wildcards taken literally. */
@@ -136,31 +169,34 @@ export async function listTags({
   page?: number;
   pageSize?: number;
 }) {
-  const search = q ? Prisma.sql`AND t."name" ILIKE ${containsPattern(q)}` : Prisma.empty;
+  const db = pgDb(hotPool());
+  const search = q ? sql`AND t."name" ILIKE ${containsPattern(q)}::text` : sql``;
+  const orderBy = raw(ORDER_BY[sort]);
   // Products are counted for the page's tags only, after the limit.
-  const read = (pageNumber: number) => prisma.$queryRaw<(Omit<TagRow, "total"> & { matching: number })[]>`
-    WITH page AS (
-      SELECT t."id", t."name", t."kind", t."pending_count", t."assigned_count", t."used_count",
-             t."retired_count", t."last_added_at", t."low_stock_threshold", count(*) OVER () AS matching
-      FROM "tag" t
-      WHERE t."shop_id" = ${shopId} ${search}
-      ORDER BY ${ORDER_BY[sort]}
-      LIMIT ${pageSize} OFFSET ${(pageNumber - 1) * pageSize}
-    )
-    SELECT t."id", t."name", t."kind",
-           t."pending_count" AS pending, t."assigned_count" AS assigned, t."used_count" AS used,
-           t."retired_count" AS retired, t."last_added_at" AS "lastAddedAt",
-           t."low_stock_threshold" AS "lowStockThreshold", t.matching::int AS matching,
-           (SELECT count(*)::int FROM "product_link" pl WHERE pl."tag_id" = t."id") AS "linkedProducts"
-    FROM page t
-    ORDER BY ${ORDER_BY[sort]}`;
+  const read = (pageNumber: number) =>
+    db.query<Omit<TagRow, "total"> & { matching: number }>(sql`
+      WITH page AS (
+        SELECT t."id", t."name", t."kind", t."pending_count", t."assigned_count", t."used_count",
+               t."retired_count", t."last_added_at", t."low_stock_threshold", count(*) OVER () AS matching
+        FROM "tag" t
+        WHERE t."shop_id" = ${shopId}::int ${search}
+        ORDER BY ${orderBy}
+        LIMIT ${pageSize}::int OFFSET ${(pageNumber - 1) * pageSize}::int
+      )
+      SELECT t."id", t."name", t."kind",
+             t."pending_count" AS pending, t."assigned_count" AS assigned, t."used_count" AS used,
+             t."retired_count" AS retired, t."last_added_at" AT TIME ZONE 'UTC' AS "lastAddedAt",
+             t."low_stock_threshold" AS "lowStockThreshold", t.matching::int AS matching,
+             (SELECT count(*)::int FROM "product_link" pl WHERE pl."tag_id" = t."id") AS "linkedProducts"
+      FROM page t
+      ORDER BY ${orderBy}`);
 
   let current = Math.max(1, page);
   let rows = await read(current);
   let total = rows[0]?.matching ?? 0;
   if (rows.length === 0 && current > 1) {
-    const [{ count }] = await prisma.$queryRaw<{ count: number }[]>`
-      SELECT count(*)::int AS count FROM "tag" t WHERE t."shop_id" = ${shopId} ${search}`;
+    const [{ count }] = await db.query<{ count: number }>(sql`
+      SELECT count(*)::int AS count FROM "tag" t WHERE t."shop_id" = ${shopId}::int ${search}`);
     total = count;
     current = Math.max(1, Math.ceil(count / pageSize));
     if (count > 0) rows = await read(current);
@@ -177,19 +213,24 @@ export async function listTags({
  * still pending, and the tags running low (see isRunningLow in app/lib/library.ts: the same rule).
  */
 export async function getLibrarySummary({ shopId }: { shopId: number }) {
-  const [row] = await prisma.$queryRaw<
-    { pending: number; assigned: number; used: number; retired: number; tags: number; runningLow: number }[]
-  >`
+  const [row] = await pgDb(hotPool()).query<{
+    pending: number;
+    assigned: number;
+    used: number;
+    retired: number;
+    tags: number;
+    runningLow: number;
+  }>(sql`
     SELECT COALESCE(c."pending", 0) AS pending, COALESCE(c."assigned", 0) AS assigned,
            COALESCE(c."used", 0) AS used, COALESCE(c."retired", 0) AS retired,
-           (SELECT count(*)::int FROM "tag" t WHERE t."shop_id" = ${shopId}) AS tags,
+           (SELECT count(*)::int FROM "tag" t WHERE t."shop_id" = ${shopId}::int) AS tags,
            (SELECT count(*)::int FROM "tag" t
-             WHERE t."shop_id" = ${shopId}
+             WHERE t."shop_id" = ${shopId}::int
                AND ((t."low_stock_threshold" IS NOT NULL AND t."pending_count" < t."low_stock_threshold")
                  OR (t."pending_count" = 0 AND EXISTS (SELECT 1 FROM "product_link" pl WHERE pl."tag_id" = t."id")))
            ) AS "runningLow"
     FROM (SELECT 1) one
-    LEFT JOIN "shop_key_count" c ON c."shop_id" = ${shopId}`;
+    LEFT JOIN "shop_key_count" c ON c."shop_id" = ${shopId}::int`);
   return {
     totalKeys: row.pending + row.assigned + row.used + row.retired,
     remaining: row.pending,
