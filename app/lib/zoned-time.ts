@@ -5,17 +5,43 @@
 const HOUR = 3_600_000;
 const CACHE_LIMIT = 50_000;
 
-function pad2(n: number) {
-  return n < 10 ? `0${n}` : String(n);
+const TWO_DIGITS = Array.from({ length: 100 }, (_, n) => (n < 10 ? `0${n}` : String(n)));
+
+// Calendar arithmetic on integers (H. Hinnant's days_from_civil / civil_from_days): no Date objects
+// in the per-value path, which a million-row export calls three million times.
+function daysFromCivil(y: number, m: number, d: number) {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
 }
 
-/** "YYYY-MM-DD HH:MM:SS" of a UTC epoch in milliseconds shifted by `offsetMs`. */
-function wallClock(epochMs: number, offsetMs: number) {
-  const d = new Date(epochMs + offsetMs);
-  return (
-    `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} ` +
-    `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}`
-  );
+/** "YYYY-MM-DD HH:MM:SS" of a UTC epoch in whole seconds shifted by `offsetSeconds`. */
+function wallClock(epochSeconds: number, offsetSeconds: number) {
+  const local = epochSeconds + offsetSeconds;
+  const days = Math.floor(local / 86_400);
+  let rest = local - days * 86_400;
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const hours = Math.floor(rest / 3600);
+  rest -= hours * 3600;
+  const minutes = Math.floor(rest / 60);
+  const seconds = rest - minutes * 60;
+  return `${year}-${TWO_DIGITS[month]}-${TWO_DIGITS[day]} ${TWO_DIGITS[hours]}:${TWO_DIGITS[minutes]}:${TWO_DIGITS[seconds]}`;
+}
+
+/** Two ASCII digits of `text` at `at` as a number. */
+function digits2(text: string, at: number) {
+  return (text.charCodeAt(at) - 48) * 10 + text.charCodeAt(at + 1) - 48;
 }
 
 export interface ZonedFormatter {
@@ -67,19 +93,21 @@ export function zonedFormatter(timeZone: string): ZonedFormatter {
 
   const format = (value: Date | number) => {
     const epochMs = typeof value === "number" ? value : value.getTime();
-    return wallClock(epochMs, offsetAt(epochMs));
+    const epochSeconds = Math.floor(epochMs / 1000);
+    return wallClock(epochSeconds, offsetAt(epochSeconds * 1000) / 1000);
   };
 
   const formatPgUtc = (text: string) => {
-    const epochMs = Date.UTC(
-      Number(text.slice(0, 4)),
-      Number(text.slice(5, 7)) - 1,
-      Number(text.slice(8, 10)),
-      Number(text.slice(11, 13)),
-      Number(text.slice(14, 16)),
-      Number(text.slice(17, 19)),
-    );
-    return wallClock(epochMs, offsetAt(epochMs));
+    const year = digits2(text, 0) * 100 + digits2(text, 2);
+    const epochSeconds =
+      daysFromCivil(year, digits2(text, 5), digits2(text, 8)) * 86_400 +
+      digits2(text, 11) * 3600 +
+      digits2(text, 14) * 60 +
+      digits2(text, 17);
+    const offsetSeconds = offsetAt(epochSeconds * 1000) / 1000;
+    // UTC shops: the text is already the answer, minus its fraction of a second.
+    if (offsetSeconds === 0) return text.length === 19 ? text : text.slice(0, 19);
+    return wallClock(epochSeconds, offsetSeconds);
   };
 
   return { format, formatPgUtc, timeZone };

@@ -69,6 +69,21 @@ describe("wall-clock times in the shop's zone", () => {
     expect(berlin.formatPgUtc("2026-06-01 00:00:00")).toBe("2026-06-01 02:00:00");
   });
 
+  it("reads PostgreSQL's text for any instant the way Intl shows it, in UTC and other zones", () => {
+    let seed = 5;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (const zone of ["UTC", "Europe/Berlin", "America/St_Johns", "Australia/Lord_Howe"]) {
+      const zoned = zonedFormatter(zone);
+      for (let i = 0; i < 500; i++) {
+        const t = Date.UTC(1990, 0, 1) + Math.floor(random() * 60 * 365 * 86_400_000);
+        const text = new Date(t).toISOString().replace("T", " ").replace("Z", "");
+        const pgText = i % 3 === 0 ? text.slice(0, 19) : text;
+        expect(zoned.formatPgUtc(pgText), `${zone} ${pgText}`).toBe(reference(Math.floor(t / 1000) * 1000, zone));
+      }
+    }
+    expect(zonedFormatter("UTC").formatPgUtc("2026-11-29 13:03:12.999")).toBe("2026-11-29 13:03:12");
+  });
+
   it("falls back to UTC for a zone Intl does not know", () => {
     expect(safeTimeZone("Mars/Olympus_Mons")).toBe("UTC");
     expect(safeTimeZone("")).toBe("UTC");
