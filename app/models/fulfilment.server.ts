@@ -916,8 +916,20 @@ export async function cancelOrder(event: OrderEvent): Promise<ReturnOutcome> {
     const [row] = await db.query<{ id: number; name: string; cancelledAt: Date | null }>(sql`
       SELECT "id", "name", "cancelled_at" AS "cancelledAt" FROM "order"
       WHERE "shop_id" = ${shop.id} AND "shopify_id" = ${order.id}::bigint FOR UPDATE`);
-    // An order never seen (no keys) or already cancelled: nothing to do.
-    if (!row || row.cancelledAt) return { status: "recorded" as const, keysReturned: 0, tagIds: [] };
+    if (!row) {
+      // Webhooks can arrive out of order: record the order as cancelled, so that an orders/create
+      // delivered after this finds it and hands out nothing.
+      await db.query(sql`
+        INSERT INTO "order" ("shop_id", "shopify_id", "name", "email", "customer_id", "confirmation_number",
+          "financial_status", "placed_at", "cancelled_at", "updated_at")
+        VALUES (${shop.id}::int, ${order.id}::bigint, ${order.name}::text, ${orderEmail(order)}::text,
+          ${order.customer?.id ?? null}::bigint, ${order.confirmation_number}::text, ${order.financial_status}::text,
+          ${iso(order.created_at) ?? iso(new Date())}::timestamptz, ${iso(order.cancelled_at ?? new Date())}::timestamptz, now())
+        ON CONFLICT ("shop_id", "shopify_id") DO NOTHING`);
+      return { status: "recorded" as const, keysReturned: 0, tagIds: [] };
+    }
+    // Already cancelled: nothing more to do.
+    if (row.cancelledAt) return { status: "recorded" as const, keysReturned: 0, tagIds: [] };
     const returned =
       shop.cancelPolicy === "RETURN_UNVIEWED" ? await returnUnviewedKeys(db, { shopId: shop.id, orderId: row.id }) : [];
     await db.query(sql`

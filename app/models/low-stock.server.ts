@@ -16,9 +16,11 @@ interface TagStock {
   outAlerted: boolean;
 }
 
-const isLow = (tag: TagStock) => tag.threshold !== null && tag.pending < tag.threshold;
-const isOut = (tag: TagStock) => tag.pending === 0;
-const needsChange = (tag: TagStock) => isLow(tag) !== tag.lowAlerted || isOut(tag) !== tag.outAlerted;
+type StockLevel = Pick<TagStock, "pending" | "threshold" | "lowAlerted" | "outAlerted">;
+
+const isLow = (tag: StockLevel) => tag.threshold !== null && tag.pending < tag.threshold;
+const isOut = (tag: StockLevel) => tag.pending === 0;
+const needsChange = (tag: StockLevel) => isLow(tag) !== tag.lowAlerted || isOut(tag) !== tag.outAlerted;
 
 /** A tag's stock as an assignment saw it (see the claim statement in fulfilment.server.ts). */
 export interface TagStockSnapshot {
@@ -35,7 +37,7 @@ export interface TagStockSnapshot {
  * next assignment from the tag looks again.
  */
 export function lowStockMayHaveChanged(stock: TagStockSnapshot[]) {
-  return stock.some((tag) => needsChange({ ...tag, name: "" }));
+  return stock.some(needsChange);
 }
 
 /** Keys handed out per day over the window, per tag. */

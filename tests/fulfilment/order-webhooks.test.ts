@@ -359,6 +359,20 @@ describe("cancellations and refunds", () => {
     await expectConsistent();
   });
 
+  it("hands out nothing when the cancellation arrives before the order", async () => {
+    const { shop, tag } = await shopWithTag(TEST_SHOP, "pro", 5);
+    await link(shop.id, PRODUCT, { tagId: tag.id });
+    const payload = orderPayload({ lines: [{ productId: PRODUCT, quantity: 2 }] });
+
+    await deliver("orders/cancelled", TEST_SHOP, { ...payload, cancelled_at: "2026-02-01T10:00:00Z" });
+    await deliver("orders/create", TEST_SHOP, payload);
+
+    expect(await keysOfOrder(payload.id)).toEqual([]);
+    expect((await orderRow(payload.id))!.cancelledAt).not.toBeNull();
+    expect(await prisma.tag.findUniqueOrThrow({ where: { id: tag.id } })).toMatchObject({ pendingCount: 5 });
+    await expectConsistent();
+  });
+
   it("handles the captured orders/cancelled payload", async () => {
     const { shop, tag } = await shopWithTag(TEST_SHOP, "pro", 5);
     await link(shop.id, 9782123692332, { tagId: tag.id });
