@@ -25,6 +25,8 @@ export function mailBackoffSeconds(attempts: number) {
   return BACKOFF_MINUTES[Math.min(attempts, BACKOFF_MINUTES.length) - 1] * 60;
 }
 
+const NO_RECIPIENT = "No email address to send to: set a report address in Settings.";
+
 export function isMailConfigured() {
   return mailSettings().smtpUrl !== null;
 }
@@ -62,9 +64,7 @@ export async function queueMail({ shopId, kind, to, subject, text, html = null, 
       text,
       html,
       jobId,
-      ...(recipient
-        ? {}
-        : { state: "FAILED", lastError: "No email address to send to: set a report address in Settings." }),
+      ...(recipient ? {} : { state: "FAILED", lastError: NO_RECIPIENT }),
     },
     select: { id: true },
   });
@@ -150,6 +150,7 @@ export async function deliverDueMail({ limit = 20 }: { limit?: number } = {}) {
 
   for (const message of claimed) {
     try {
+      if (!message.to.trim()) throw Object.assign(new Error(NO_RECIPIENT), { permanent: true });
       const attachment =
         message.job_id === null ? null : await exportAttachment({ shopId: message.shop_id, jobId: message.job_id });
       await transport.sendMail({

@@ -145,6 +145,18 @@ describe("the mail outbox", () => {
     }
   });
 
+  it("fails a message queued without a recipient by another part of the app, saying why", async () => {
+    const { id } = await prisma.mailMessage.create({
+      data: { shopId, kind: "DATA_REQUEST", to: "", subject: "Customer data request", text: "..." },
+    });
+    expect(await deliverDueMail()).toEqual({ sent: 0, failed: 1, retrying: 0 });
+    expect(await prisma.mailMessage.findUniqueOrThrow({ where: { id } })).toMatchObject({
+      state: "FAILED",
+      lastError: "No email address to send to: set a report address in Settings.",
+    });
+    expect(catcher.messages()).toHaveLength(0);
+  });
+
   it("another shop cannot retry this shop's message", async () => {
     const other = await installShop("charlie-test.myshopify.com");
     const { id } = await stockAlert();
