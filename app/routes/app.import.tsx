@@ -3,7 +3,9 @@
 // the preview lives at ?batch=<id> so a refresh keeps it.
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction, UploadHandler } from "@remix-run/node";
 import { json, unstable_parseMultipartFormData } from "@remix-run/node";
-import { useLoaderData } from "@remix-run/react";
+import { isRouteErrorResponse, useLoaderData, useRouteError } from "@remix-run/react";
+import { Banner, Page } from "@shopify/polaris";
+import { boundary } from "@shopify/shopify-app-remix/server";
 import { z } from "zod";
 import { requireAdmin } from "~/admin.server";
 import { KeyImportPage } from "~/components/KeyImportPage";
@@ -225,4 +227,23 @@ export async function action({ request }: ActionFunctionArgs) {
 export default function AddKeys() {
   const data = useLoaderData<typeof loader>();
   return <KeyImportPage data={data} />;
+}
+
+// An upload that is gone (imported, cancelled, expired, or never this shop's) gets a way back.
+export function ErrorBoundary() {
+  const error = useRouteError();
+  if (isRouteErrorResponse(error) && error.status === 404) {
+    return (
+      <Page title="Add licence keys" backAction={{ content: "Licence keys", url: "/app" }}>
+        <Banner
+          tone="warning"
+          title="This upload no longer exists"
+          action={{ content: "Add keys again", url: "/app/import" }}
+        >
+          <p>It was imported, cancelled or expired after a day. Nothing from it was saved unless it was imported.</p>
+        </Banner>
+      </Page>
+    );
+  }
+  return boundary.error(error);
 }

@@ -135,6 +135,26 @@ describe("adding licence keys in the admin", { timeout: 180_000 }, () => {
     expect(await keysInTag("csvtest")).toEqual(["CSV-1", "CSV-2", "CSV-1"]);
   });
 
+  it("cancelling a preview throws the upload away; its old link says so", async () => {
+    const frame = await openAddKeys();
+    await frame.getByRole("textbox", { name: "Licence keys" }).fill("CANCEL-1\nCANCEL-2\n");
+    await frame.getByRole("button", { name: "Preview" }).click();
+    await frame.getByRole("heading", { name: "Check the licence keys" }).waitFor();
+    const batchId = new URL(frame.url()).searchParams.get("batch");
+    expect(await prisma.importBatch.count({ where: { id: Number(batchId) } })).toBe(1);
+
+    await frame.getByRole("button", { name: "Cancel" }).click();
+    await frame.getByRole("heading", { name: "Add licence keys" }).waitFor();
+    await expect.poll(() => prisma.importBatch.count({ where: { id: Number(batchId) } })).toBe(0);
+    expect(await prisma.licenseKey.count({ where: { value: "CANCEL-1" } })).toBe(0);
+
+    await page.goto(`${demo.url}/apps/keyshelf/app/import?batch=${batchId}`);
+    const again = await appFrame();
+    await again.getByText("This upload no longer exists").waitFor();
+    await again.getByRole("link", { name: "Add keys again" }).click();
+    await again.getByRole("button", { name: "Preview" }).waitFor();
+  });
+
   it("refuses a bad line and a bad tag name, saving nothing, and a file over 100 MB before sending it", async () => {
     const before = await prisma.licenseKey.count();
     const batchesBefore = await prisma.importBatch.count();
