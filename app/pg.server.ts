@@ -1,13 +1,16 @@
-// node-postgres pools beside Prisma's, for what Prisma cannot do well: COPY streams
-// (pg-copy-streams) and bytea (Prisma's driver-adapter path takes seconds per megabyte of Bytes).
+// node-postgres pools beside Prisma's, for what Prisma cannot do well: the hot paths' plain SQL
+// (app/sql.server.ts), COPY streams (pg-copy-streams) and bytea (Prisma's driver-adapter path takes
+// seconds per megabyte of Bytes).
 //
-// Two pools, so that a stream holding a connection can never wait for another stream's: "stream"
-// for long COPY reads, "write" for short transactions (an export's chunk commits). A stream that
-// needs to commit takes its second connection from the other pool: no deadlock however many run.
+// "hot" serves webhooks and the library's reads, sized like Prisma's pool (DATABASE_POOL_SIZE).
+// Streams get two pools of their own, so that a stream holding a connection can never wait for another
+// stream's: "stream" for long COPY reads, "write" for short transactions (an export's chunk commits).
+// A stream that needs to commit takes its second connection from the other pool: no deadlock however
+// many run.
 // Sessions run in UTC with ISO dates, the convention of every timestamp column (Prisma writes UTC).
 import pg from "pg";
 
-type PoolKind = "stream" | "write";
+type PoolKind = "hot" | "stream" | "write";
 
 declare global {
   var __keyshelfPgPools: Partial<Record<PoolKind, pg.Pool>> | undefined;
@@ -21,7 +24,7 @@ export function pgPool(kind: PoolKind = "stream"): pg.Pool {
   if (!connectionString) throw new Error("DATABASE_URL is not set.");
   const pool = new pg.Pool({
     connectionString,
-    max: Number(process.env.DATABASE_STREAM_POOL_SIZE ?? 4),
+    max: Number(kind === "hot" ? (process.env.DATABASE_POOL_SIZE ?? 10) : (process.env.DATABASE_STREAM_POOL_SIZE ?? 4)),
     options: "-c TimeZone=UTC -c DateStyle=ISO,YMD",
     idleTimeoutMillis: 10_000,
     // Idle connections must not keep a finished script or test process alive.

@@ -3,7 +3,8 @@
 // The same statements also run inside Prisma transactions (fillWaitingOrders inside an import), so
 // they are written once as `sql` fragments and executed by either.
 import type { Prisma } from "@prisma/client";
-import pg from "pg";
+import type pg from "pg";
+import { pgPool } from "~/pg.server";
 
 export interface Sql {
   readonly text: string;
@@ -85,37 +86,9 @@ export function prismaDb(tx: Prisma.TransactionClient): Db {
   };
 }
 
-declare global {
-  var __keyshelfHotPool: pg.Pool | undefined;
-}
-
-/** The pool behind webhooks; sized like Prisma's (DATABASE_POOL_SIZE). Sessions run in UTC. */
+/** The pool behind webhooks and the library's reads (see app/pg.server.ts). */
 export function hotPool(): pg.Pool {
-  if (globalThis.__keyshelfHotPool) return globalThis.__keyshelfHotPool;
-  const connectionString = process.env.DATABASE_URL;
-  if (!connectionString) throw new Error("DATABASE_URL is not set.");
-  const pool = new pg.Pool({
-    connectionString,
-    max: Number(process.env.DATABASE_POOL_SIZE ?? 10),
-    options: "-c TimeZone=UTC -c DateStyle=ISO,YMD",
-    idleTimeoutMillis: 10_000,
-    allowExitOnIdle: true,
-  });
-  // An idle client losing its server (restart, failover) must not crash the process.
-  pool.on("error", (error) => console.error("PostgreSQL pool client error:", error.message));
-  // A client checked out when the server goes away emits "error" with no pool listener attached: without
-  // this one the whole process dies (seen under load with a database restart). Its query rejects anyway.
-  pool.on("connect", (client) =>
-    client.on("error", (error) => console.error("PostgreSQL client error:", error.message)),
-  );
-  globalThis.__keyshelfHotPool = pool;
-  return pool;
-}
-
-export async function closeHotPool() {
-  const pool = globalThis.__keyshelfHotPool;
-  globalThis.__keyshelfHotPool = undefined;
-  await pool?.end();
+  return pgPool("hot");
 }
 
 const TRANSIENT_CODES = new Set(["40P01", "40001"]);

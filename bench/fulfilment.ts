@@ -522,8 +522,8 @@ async function main() {
     await Promise.all(servers.map((server) => server.stop()));
     agent.destroy();
     await db.end();
-    const { closeHotPool } = await import("../app/sql.server");
-    await closeHotPool();
+    const { closePgPool } = await import("../app/pg.server");
+    await closePgPool();
     const prisma = (await import("../app/db.server")).default;
     await prisma.$disconnect();
     await postgres.stop();

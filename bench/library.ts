@@ -333,10 +333,10 @@ async function main() {
     let raw: pg.Pool | undefined;
     const prisma = (await import("../app/db.server")).default;
 
-    const { closeHotPool } = await import("../app/sql.server");
+    const { closePgPool } = await import("../app/pg.server");
     async function freshRunDatabase() {
       await prisma.$disconnect();
-      await closeHotPool();
+      await closePgPool();
       await raw?.end();
       const admin = new pg.Client({ connectionString: adminUrl });
       await admin.connect();
@@ -361,7 +361,7 @@ async function main() {
 
     async function finish() {
       await prisma.$disconnect();
-      await closeHotPool();
+      await closePgPool();
       await raw?.end();
       notes.totalSeconds = Math.round((performance.now() - started) / 1000);
       notes.loadAverage = os.loadavg().map((n) => Math.round(n * 10) / 10);

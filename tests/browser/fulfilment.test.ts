@@ -5,7 +5,7 @@
 import type { Browser, BrowserContext, Frame, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import prisma from "~/db.server";
-import { closeHotPool } from "~/sql.server";
+import { closePgPool } from "~/pg.server";
 import { launchBrowser, startDemoApp, type DemoApp } from "tests/helpers/browser";
 import { BROWSER_UA } from "tests/helpers/shopify";
 
@@ -29,7 +29,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await demo?.close();
-  await closeHotPool();
+  await closePgPool();
 });
 
 beforeEach(async () => {

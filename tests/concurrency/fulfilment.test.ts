@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAppServer, type AppServer } from "~/local/app-server";
 import { fillWaitingOrders } from "~/models/fulfilment.server";
-import { closeHotPool } from "~/sql.server";
+import { closePgPool } from "~/pg.server";
 import { prisma } from "tests/helpers/db";
 import { TEST_SHOP, webhookRequest } from "tests/helpers/shopify";
 import { addKeys, expectConsistent, link, orderPayload, shopWithTag, type LineSpec } from "tests/fulfilment/support";
@@ -25,7 +25,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(servers.map((server) => server.stop()));
-  await closeHotPool();
+  await closePgPool();
 });
 
 /** Deterministic pseudo-random numbers, so a failure can be replayed. */

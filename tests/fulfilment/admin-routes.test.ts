@@ -2,7 +2,7 @@
 // merchant sees and changes, validation answered 422 with field errors, and another shop's ids
 // answered 404 with nothing changed.
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { closeHotPool } from "~/sql.server";
+import { closePgPool } from "~/pg.server";
 import { dataPath, handle } from "tests/helpers/app";
 import { prisma, resetDatabase } from "tests/helpers/db";
 import { adminRequest, OTHER_SHOP, TEST_SHOP, unexpectedCalls } from "tests/helpers/shopify";
@@ -18,7 +18,7 @@ beforeEach(async () => {
   await resetDatabase();
 });
 
-afterAll(closeHotPool);
+afterAll(closePgPool);
 
 async function post(path: string, shop: string, form: Record<string, string>) {
   const response = await handle(adminRequest(path, { shop, form }));

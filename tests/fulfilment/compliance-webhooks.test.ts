@@ -1,6 +1,6 @@
 // The lifecycle and mandatory compliance webhooks: each does what Shopify requires, once.
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { closeHotPool } from "~/sql.server";
+import { closePgPool } from "~/pg.server";
 import { prisma, resetDatabase } from "tests/helpers/db";
 import { OTHER_SHOP, TEST_SHOP } from "tests/helpers/shopify";
 import { deliver, keysOfOrder, link, orderPayload, orderRow, shopWithTag } from "./support";
@@ -12,7 +12,7 @@ beforeEach(async () => {
   await resetDatabase();
 });
 
-afterAll(closeHotPool);
+afterAll(closePgPool);
 
 async function shopWithCustomerOrders() {
   const { shop, tag } = await shopWithTag(TEST_SHOP, "pro", 10);

@@ -3,7 +3,7 @@
 // cancellations and refunds under both policies, and low-stock alerts.
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { fillStockedWaitingOrders, fillWaitingOrders } from "~/models/fulfilment.server";
-import { closeHotPool } from "~/sql.server";
+import { closePgPool } from "~/pg.server";
 import { AUTO_GENERATED_TAG } from "~/lib/tags";
 import { KEY_ALPHABET } from "~/lib/key-format";
 import { prisma, resetDatabase } from "tests/helpers/db";
@@ -28,7 +28,7 @@ beforeEach(async () => {
 });
 
 // The webhook pool's idle connections would outlive the file's database.
-afterAll(closeHotPool);
+afterAll(closePgPool);
 
 describe("orders/create", () => {
   it("assigns quantity x keys per unit pending keys, oldest first, and records the order", async () => {

@@ -35,5 +35,7 @@ afterAll(async () => {
   const prisma = globalThis.__keyshelfPrisma;
   if (prisma) await prisma.$disconnect();
   globalThis.__keyshelfPrisma = undefined;
+  // node-postgres pools (hot paths, export streams) end before their database is dropped.
+  await (await import("~/pg.server")).closePgPool();
   await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
 });
