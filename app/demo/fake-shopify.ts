@@ -15,7 +15,8 @@ import {
   type DemoProduct,
   type DemoVariant,
 } from "./catalog";
-import { executeGraphql, type GqlObject } from "./graphql-lite";
+import { execute, type GraphQLError, parse, validate, type ExecutionResult } from "graphql";
+import { adminSchema } from "./admin-schema";
 import { verifySessionToken } from "./session-token";
 
 export interface FakeShopifyOptions {
@@ -30,6 +31,9 @@ export interface FakeShopifyOptions {
 }
 
 type FetchInit = { method?: string; headers?: unknown; body?: unknown };
+
+/** A resolved Admin API object: plain values, or functions of the field's arguments (graphql's default resolver). */
+type GqlObject = { __typename: string; [field: string]: unknown };
 
 const CREATED_AT = "2026-01-05T09:00:00Z";
 
@@ -135,7 +139,6 @@ export function createAdminSchema(options: { shop: string; assetBaseUrl: string 
 
   const variantNode = (product: DemoProduct, variant: DemoVariant, index: number): GqlObject => ({
     __typename: "ProductVariant",
-    __implements: ["Node", "HasMetafields", "LegacyInteroperability"],
     id: gid("ProductVariant", variant.id),
     legacyResourceId: String(variant.id),
     title: variant.title,
@@ -159,7 +162,6 @@ export function createAdminSchema(options: { shop: string; assetBaseUrl: string 
 
   const productNode = (product: DemoProduct): GqlObject => ({
     __typename: "Product",
-    __implements: ["Node", "HasMetafields", "LegacyInteroperability", "Publishable"],
     id: gid("Product", product.id),
     legacyResourceId: String(product.id),
     title: product.title,
@@ -177,10 +179,8 @@ export function createAdminSchema(options: { shop: string; assetBaseUrl: string 
     totalInventory: 0,
     tracksInventory: false,
     hasOnlyDefaultVariant: product.variants.length === 1 && product.variants[0].title === "Default Title",
-    totalVariants: product.variants.length,
     variantsCount: { __typename: "Count", count: product.variants.length, precision: "EXACT" },
     featuredImage: image(product),
-    featuredMedia: null,
     images: (args: Record<string, unknown>) => connection([product], args, image, "Image"),
     variants: (args: Record<string, unknown>) =>
       connection(product.variants, args, (v) => variantNode(product, v, product.variants.indexOf(v)), "ProductVariant"),
@@ -252,11 +252,44 @@ export function createAdminSchema(options: { shop: string; assetBaseUrl: string 
     },
     node: ({ id }: Record<string, unknown>) => findNode(id),
     nodes: ({ ids }: Record<string, unknown>) => (Array.isArray(ids) ? ids.map(findNode) : []),
-    // Orders live in Shopify, not in the demo's catalogue: the app must work from webhook payloads.
     order: () => null,
   };
-  const mutation: GqlObject = { __typename: "Mutation" };
-  return { query, mutation };
+  return query;
+}
+
+/** Shopify's wording for a field its schema lacks (graphql-js says "Cannot query field ..."). */
+function asShopifyError(error: GraphQLError) {
+  const unknown = /^Cannot query field "(\w+)" on type "(\w+)"/.exec(error.message);
+  if (!unknown) return error.toJSON();
+  const [, fieldName, typeName] = unknown;
+  return {
+    message: `Field '${fieldName}' doesn't exist on type '${typeName}'`,
+    locations: error.locations,
+    extensions: { code: "undefinedField", typeName, fieldName },
+  };
+}
+
+/** Parses, validates and runs one request; like Shopify, an invalid document gets errors and no data. */
+async function runAdminGraphql(
+  request: { query: string; variables?: Record<string, unknown>; operationName?: string },
+  rootValue: GqlObject,
+): Promise<ExecutionResult | { errors: unknown[] }> {
+  let document;
+  try {
+    document = parse(request.query);
+  } catch (error) {
+    return { errors: [(error as GraphQLError).toJSON()] };
+  }
+  const invalid = validate(adminSchema, document);
+  if (invalid.length) return { errors: invalid.map(asShopifyError) };
+  const result = await execute({
+    schema: adminSchema,
+    document,
+    rootValue,
+    variableValues: request.variables,
+    operationName: request.operationName,
+  });
+  return result.errors ? { ...result, errors: result.errors.map((error) => error.toJSON()) } : result;
 }
 
 /** A fetch that is Shopify for the demo shop and refuses every other host. */
@@ -325,8 +358,9 @@ export function createFakeShopifyFetch(options: FakeShopifyOptions) {
       return json(400, { errors: { query: "Required parameter missing or invalid" } });
     }
     if (!request.query) return json(400, { errors: { query: "Required parameter missing or invalid" } });
-    const result = executeGraphql({ query: request.query, variables: request.variables, operationName: request.operationName, roots: schema });
-    if (result.errors?.length) log(`[fake shopify] GraphQL errors: ${result.errors.map((e) => e.message).join("; ")}`);
+    const result = await runAdminGraphql({ ...request, query: request.query }, schema);
+    if (result.errors?.length)
+      log(`[fake shopify] GraphQL errors: ${result.errors.map((e) => (e as { message: string }).message).join("; ")}`);
     return json(200, {
       ...result,
       extensions: {

@@ -70,9 +70,13 @@ describe("Admin GraphQL of the demo shop", () => {
     expect(body.errors![0].message).toBe("Field 'favouriteColour' doesn't exist on type 'Shop'");
   });
 
-  it("refuses mutations it has no stand-in for", async () => {
-    const { body } = await graphql(`mutation { orderUpdate(input: {id: "gid://shopify/Order/1"}) { order { id } } }`);
-    expect(body.errors![0].message).toBe("Field 'orderUpdate' doesn't exist on type 'Mutation'");
+  it("refuses mutations it has no stand-in for, and arguments of the wrong type, with no data", async () => {
+    const mutation = await graphql(`mutation { orderUpdate(input: {id: "gid://shopify/Order/1"}) { order { id } } }`);
+    expect(mutation.body.data ?? null).toBeNull();
+    expect(mutation.body.errors![0].message).toBe("Schema is not configured to execute mutation operation.");
+    const wrongType = await graphql(`{ products(first: "two") { nodes { title } } }`);
+    expect(wrongType.body.data ?? null).toBeNull();
+    expect(wrongType.body.errors![0].message).toMatch(/Int cannot represent non-integer value: "two"/);
   });
 
   it("answers 401 to a wrong access token", async () => {
