@@ -220,6 +220,9 @@ async function main() {
     let sent = 0;
     let redelivered = 0;
     const retry: Delivery[] = [];
+    // Why deliveries failed (status code, or the network error's code), for the notes.
+    const failures: Record<string, number> = {};
+    const failed = (why: string) => void (failures[why] = (failures[why] ?? 0) + 1);
     async function deliver(delivery: Delivery, appIndex: number) {
       const start = performance.now();
       try {
@@ -234,8 +237,11 @@ async function main() {
           latencies.push(performance.now() - start);
           return true;
         }
-      } catch {
+        failed(`HTTP ${response.status}`);
+      } catch (error) {
         // Connection refused or reset (a killed process), or Shopify's 5 s limit: redelivered later.
+        const e = error as { name?: string; cause?: { code?: string } };
+        failed(e.name === "TimeoutError" ? "timeout (5 s)" : (e.cause?.code ?? e.name ?? "network error"));
       }
       return false;
     }
@@ -286,6 +292,7 @@ async function main() {
     notes.deliveries = sent;
     notes.failedThenRedelivered = redelivered;
     notes.neverAccepted = retry.length;
+    notes.failures = failures;
 
     // The checks: every order filled exactly once.
     const check = new pg.Client({ connectionString: url });
