@@ -1,6 +1,6 @@
-// CSV export of licence keys (issue 6): 1,000,000 keys of one shop (among 10 shops, 1,000 tags,
-// orders with customers, keys in several tags) exported by the app's own code, against PostgreSQL
-// COPY TO measured in the same run. Targets: the export's rows/s >= 0.5x COPY's, and a peak RSS under
+// CSV export of licence keys (issue 6): the 1,000,000 keys of the benchmark dataset's big shop (among
+// 10 shops, 1,000 tags, past orders with customers, keys in several tags: bench/lib/dataset.ts)
+// exported by the app's own code, against PostgreSQL COPY TO measured in the same run. Targets: the export's rows/s >= 0.5x COPY's, and a peak RSS under
 // 200 MB whatever the row count (compare the --quick run: 10x fewer rows, same memory).
 //
 // Figures:
@@ -17,12 +17,11 @@
 import { performance } from "node:perf_hooks";
 import pg from "pg";
 import { to as copyTo } from "pg-copy-streams";
-import { benchDatabase, printFigures, quick, stats, writeResults, type Figure, type Stats } from "./lib/harness";
+import { openDataset, SIZE } from "./lib/dataset";
+import { printFigures, quick, stats, writeResults, type Figure, type Stats } from "./lib/harness";
 
-const KEYS = quick ? 100_000 : 1_000_000;
+const KEYS = SIZE.keys;
 const RUNS = quick ? 3 : 5;
-const SHOPS = 10;
-const TIME_ZONE = "Europe/Berlin";
 
 /** Peak resident memory of this process while `fn` runs, sampled every 10 ms. */
 async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ result: T; peakMb: number }> {
@@ -39,87 +38,8 @@ async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ result: T; peakMb
   }
 }
 
-async function seed(client: pg.Client) {
-  const started = performance.now();
-  const query = client.query.bind(client);
-  client = Object.assign(Object.create(client) as pg.Client, {
-    query: async (sql: string) => {
-      const t = performance.now();
-      const result = await query(sql);
-      if (process.env.BENCH_VERBOSE)
-        console.log(`  ${(performance.now() - t).toFixed(0)} ms  ${sql.trim().split("\n")[0].slice(0, 70)}`);
-      return result;
-    },
-  });
-  await client.query(`
-    INSERT INTO "shop" ("domain", "name", "email", "iana_timezone", "updated_at")
-    SELECT 'bench-' || g || '.myshopify.com', 'Bench ' || g, 'owner' || g || '@bench.test', '${TIME_ZONE}', now()
-    FROM generate_series(1, ${SHOPS}) g`);
-  await client.query(`
-    INSERT INTO "tag" ("shop_id", "name", "kind", "updated_at")
-    SELECT s, CASE k WHEN 1 THEN 'Auto-generated' ELSE 'No tag' END,
-      CASE k WHEN 1 THEN 'AUTO_GENERATED'::"TagKind" ELSE 'UNTAGGED'::"TagKind" END, now()
-    FROM generate_series(1, ${SHOPS}) s, generate_series(1, 2) k`);
-  // 1,000 tags in the measured shop (names a-z only), 10 in each other shop.
-  await client.query(`
-    INSERT INTO "tag" ("shop_id", "name", "updated_at")
-    SELECT 1, 'tag' || chr(97 + g / 676 % 26) || chr(97 + g / 26 % 26) || chr(97 + g % 26), now() FROM generate_series(0, 999) g
-    UNION ALL
-    SELECT s, 'tag' || chr(97 + g), now() FROM generate_series(2, ${SHOPS}) s, generate_series(0, 9) g`);
-  // Bulk load as a restore would: secondary indexes of the big tables dropped first and rebuilt
-  // from their own definitions afterwards (same schema, minutes faster than row-by-row upkeep).
-  const indexes = (
-    await client.query<{ name: string; definition: string }>(`
-      SELECT i.indexname AS name, i.indexdef AS definition FROM pg_indexes i
-      WHERE i.schemaname = 'public' AND i.tablename IN ('license_key', 'key_tag')
-        AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)`)
-  ).rows;
-  for (const index of indexes) await client.query(`DROP INDEX "${index.name}"`);
-  await client.query(`
-    INSERT INTO "order" ("shop_id", "shopify_id", "name", "email", "updated_at")
-    SELECT 1, 5000000000 + g, '#' || (1000 + g), CASE WHEN g % 5 = 0 THEN NULL ELSE 'customer' || g || '@example.com' END, now()
-    FROM generate_series(1, ${KEYS / 10}) g`);
-  // Keys: 29 characters; 10% auto-generated, 10% assigned and 5% used with an order; a few keys a
-  // spreadsheet would run as formulas. Other shops hold 10,000 keys each.
-  await client.query(`
-    INSERT INTO "license_key" ("shop_id", "value", "type", "status", "created_at", "assigned_at", "used_at", "order_id")
-    SELECT 1,
-      CASE WHEN g % 1000 = 0 THEN '=HYPERLINK("x",' || g || ')' ELSE
-      upper(substr(md5(g::text), 1, 5) || '-' || substr(md5(g::text), 6, 5) || '-' || substr(md5(g::text), 11, 5) || '-' || substr(md5(g::text), 16, 5)) END,
-      CASE WHEN g % 10 = 0 THEN 'AUTO_GENERATED'::"KeyType" ELSE 'UPLOADED'::"KeyType" END,
-      CASE WHEN g % 20 = 1 THEN 'USED'::"KeyStatus" WHEN g % 10 = 2 THEN 'ASSIGNED'::"KeyStatus" ELSE 'PENDING'::"KeyStatus" END,
-      timestamp '2026-01-01' + g * interval '17 seconds',
-      CASE WHEN g % 20 = 1 OR g % 10 = 2 THEN timestamp '2026-06-01' + g * interval '13 seconds' END,
-      CASE WHEN g % 20 = 1 THEN timestamp '2026-07-01' + g * interval '11 seconds' END,
-      CASE WHEN g % 20 = 1 OR g % 10 = 2 THEN 1 + g % ${KEYS / 10} END
-    FROM generate_series(1, ${KEYS}) g
-    UNION ALL
-    SELECT s, 'OTHER-' || s || '-' || g, 'UPLOADED', 'PENDING', now(), NULL, NULL, NULL
-    FROM generate_series(2, ${SHOPS}) s, generate_series(1, 10000) g`);
-  // Every key in one user tag of its shop (by position: the join is a hash join, not a scan per
-  // key); every 20th key of the measured shop also in a second one.
-  await client.query(`INSERT INTO "tag" ("shop_id", "name", "updated_at") VALUES (1, 'tagzzz', now())`);
-  await client.query(`
-    INSERT INTO "key_tag" ("tag_id", "key_id", "shop_id", "status")
-    WITH numbered AS (
-      SELECT "id", "shop_id", (row_number() OVER (PARTITION BY "shop_id" ORDER BY "id") - 1)::int AS n
-      FROM "tag" WHERE "kind" = 'USER' AND "name" <> 'tagzzz'
-    )
-    SELECT t."id", k."id", k."shop_id", k."status"
-    FROM "license_key" k JOIN numbered t
-      ON t."shop_id" = k."shop_id" AND t.n = k."id" % CASE WHEN k."shop_id" = 1 THEN 1000 ELSE 10 END
-    UNION ALL
-    SELECT z."id", k."id", 1, k."status"
-    FROM "license_key" k JOIN "tag" z ON z."shop_id" = 1 AND z."name" = 'tagzzz'
-    WHERE k."shop_id" = 1 AND k."id" % 20 = 0`);
-  for (const index of indexes) await client.query(index.definition);
-  await client.query("VACUUM ANALYZE");
-  await client.query("CHECKPOINT");
-  return (performance.now() - started) / 1000;
-}
-
 /** The same file written by the database alone: labels, tag lists and zone-shifted times in SQL. */
-const BASELINE_SQL = `
+const baselineSql = (shopId: number, TIME_ZONE: string) => `
   COPY (
     SELECT k."value",
       CASE k."type" WHEN 'UPLOADED' THEN 'Uploaded' ELSE 'Auto-generated' END,
@@ -130,11 +50,11 @@ const BASELINE_SQL = `
       to_char(k."assigned_at" AT TIME ZONE 'UTC' AT TIME ZONE '${TIME_ZONE}', 'YYYY-MM-DD HH24:MI:SS'),
       to_char(k."used_at" AT TIME ZONE 'UTC' AT TIME ZONE '${TIME_ZONE}', 'YYYY-MM-DD HH24:MI:SS')
     FROM "license_key" k LEFT JOIN "order" o ON o."id" = k."order_id"
-    WHERE k."shop_id" = 1 ORDER BY k."id"
+    WHERE k."shop_id" = ${shopId} ORDER BY k."id"
   ) TO STDOUT (FORMAT csv, HEADER)`;
 
 /** The same keys as stored: the cheapest COPY of these rows there is. */
-const TABLE_SQL = `COPY (SELECT * FROM "license_key" WHERE "shop_id" = 1) TO STDOUT`;
+const tableSql = (shopId: number) => `COPY (SELECT * FROM "license_key" WHERE "shop_id" = ${shopId}) TO STDOUT`;
 
 async function copyOut(url: string, sql: string) {
   const client = new pg.Client({ connectionString: url });
@@ -153,17 +73,15 @@ async function main() {
   process.env.SHOPIFY_API_KEY ??= "bench-api-key";
   process.env.SHOPIFY_API_SECRET ??= "bench-api-secret";
   process.env.KEYSHELF_DISABLE_WORKERS = "1";
-  const { url, server } = await benchDatabase("export");
+  const bench = await openDataset("export");
+  const { url } = bench;
+  const { id: shopId, timeZone: TIME_ZONE } = bench.dataset.bigShop;
+  const BASELINE_SQL = baselineSql(shopId, TIME_ZONE);
+  const TABLE_SQL = tableSql(shopId);
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   try {
-    console.log(
-      `Seeding ${KEYS.toLocaleString("en-US")} keys (plus ${((SHOPS - 1) * 10_000).toLocaleString("en-US")} in ${SHOPS - 1} other shops)...`,
-    );
-    const seedSeconds = await seed(admin);
-    console.log(`seeded in ${seedSeconds.toFixed(1)} s`);
-
-    // App modules read DATABASE_URL when first imported: import them after benchDatabase set it.
+    // App modules read DATABASE_URL when first imported: import them after openDataset set it.
     const prisma = (await import("../app/db.server")).default;
     const { exportCsvBatches, exportColumns, startExport } = await import("../app/models/export.server");
     const { formatCsvHeader } = await import("../app/lib/csv");
@@ -171,7 +89,7 @@ async function main() {
     const { exportJobHandler } = await import("../app/models/export.server");
     const { closePgPool } = await import("../app/pg.server");
     registerJobHandler("EXPORT", exportJobHandler());
-    const shop = await prisma.shop.findUniqueOrThrow({ where: { id: 1 } });
+    const shop = await prisma.shop.findUniqueOrThrow({ where: { id: shopId } });
     const scope = { tagId: null, q: "", status: null };
 
     const samples = { baseline: [] as number[], table: [] as number[], stream: [] as number[], job: [] as number[] };
@@ -187,7 +105,7 @@ async function main() {
 
     // Warm-up: one of each, untimed (caches, JIT).
     await copyOut(url, BASELINE_SQL);
-    for await (const batch of exportCsvBatches({ shopId: 1, scope, timeZone: TIME_ZONE, expectedRows: KEYS }))
+    for await (const batch of exportCsvBatches({ shopId, scope, timeZone: TIME_ZONE, expectedRows: KEYS }))
       void batch;
     const idleRss = process.memoryUsage().rss / 2 ** 20;
     console.log(`RSS after warm-up (app modules loaded, Prisma connected): ${idleRss.toFixed(0)} MB`);
@@ -201,7 +119,7 @@ async function main() {
         time(async () => {
           let bytes = Buffer.byteLength(formatCsvHeader(exportColumns(TIME_ZONE)));
           let rows = 0;
-          for await (const batch of exportCsvBatches({ shopId: 1, scope, timeZone: TIME_ZONE, expectedRows: KEYS })) {
+          for await (const batch of exportCsvBatches({ shopId, scope, timeZone: TIME_ZONE, expectedRows: KEYS })) {
             bytes += Buffer.byteLength(batch.csv);
             rows += batch.rows;
           }
@@ -273,12 +191,12 @@ async function main() {
       `file sizes: export ${(sizes.stream / 2 ** 20).toFixed(1)} MB (stored ${(sizes.job / 2 ** 20).toFixed(1)} MB), ` +
         `baseline ${(sizes.baseline / 2 ** 20).toFixed(1)} MB`,
     );
-    writeResults("export", figures, { keys: KEYS, seedSeconds, sizes, milliseconds: samples });
+    writeResults("export", figures, { keys: KEYS, dataset: bench.description, sizes, milliseconds: samples });
     await prisma.$disconnect();
     await closePgPool();
   } finally {
     await admin.end();
-    await server.stop();
+    await bench.close();
   }
 }
 
