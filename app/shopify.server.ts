@@ -3,6 +3,7 @@ import { ApiVersion, AppDistribution, LogSeverity, shopifyApp } from "@shopify/s
 import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
 import { config } from "./config.server";
 import prisma from "./db.server";
+import { CachedSessionStorage } from "./session-cache.server";
 import { syncShopDetails } from "./models/shop.server";
 
 export const apiVersion = ApiVersion.July26;
@@ -21,7 +22,9 @@ const shopify = shopifyApp({
   scopes: config.scopes,
   appUrl: config.appUrl,
   authPathPrefix: "/auth",
-  sessionStorage: new PrismaSessionStorage(prisma),
+  // Every webhook and admin request loads a session: a few seconds in memory spare most of those
+  // round trips (see session-cache.server.ts for why that is safe across instances).
+  sessionStorage: new CachedSessionStorage(new PrismaSessionStorage(prisma)),
   distribution: AppDistribution.AppStore,
   logger: { level: LOG_LEVELS[config.shopifyLogLevel] ?? LogSeverity.Info },
   future: {

@@ -2,6 +2,7 @@
 // compliance topics (customers/data_request, customers/redact, shop/redact). Each is idempotent:
 // its event id is recorded in the same transaction as its work.
 import { customerDataRequestSchema, customerRedactSchema, scopesUpdateSchema } from "~/lib/shopify-payloads";
+import { forgetShopSessions } from "~/session-cache.server";
 import { prismaDb } from "~/sql.server";
 import { recordAudit } from "./audit.server";
 import { claimWebhookEvent, InvalidPayloadError, runTransaction } from "./fulfilment.server";
@@ -38,7 +39,7 @@ function triggered(event: LifecycleEvent) {
  * delivery from before a reinstall changes nothing.
  */
 export async function uninstallShop(event: LifecycleEvent): Promise<Outcome> {
-  return runTransaction(async (tx) => {
+  const outcome = await runTransaction(async (tx) => {
     if (!(await claimWebhookEvent(prismaDb(tx), { ...event, topic: "app/uninstalled" }))) return "duplicate";
     const shop = await tx.shop.findUnique({
       where: { domain: event.shopDomain },
@@ -53,18 +54,23 @@ export async function uninstallShop(event: LifecycleEvent): Promise<Outcome> {
         data: { uninstalledAt: at ?? new Date() },
       });
     }
-    return "done";
+    return "done" as Outcome;
   });
+  // The session rows changed outside the session storage: no cached copy may outlive them here.
+  if (outcome === "done") forgetShopSessions(event.shopDomain);
+  return outcome;
 }
 
 /** app/scopes_update: stored sessions carry the scopes the merchant granted now. */
 export async function updateGrantedScopes(event: LifecycleEvent): Promise<Outcome> {
   const { current } = parse(scopesUpdateSchema, event.payload);
-  return runTransaction(async (tx) => {
+  const outcome = await runTransaction(async (tx) => {
     if (!(await claimWebhookEvent(prismaDb(tx), { ...event, topic: "app/scopes_update" }))) return "duplicate";
     await tx.session.updateMany({ where: { shop: event.shopDomain }, data: { scope: current.join(",") } });
-    return "done";
+    return "done" as Outcome;
   });
+  if (outcome === "done") forgetShopSessions(event.shopDomain);
+  return outcome;
 }
 
 function sameCustomer(customer: { id: bigint | null; email: string | null }, orderIds: bigint[]) {
@@ -186,7 +192,7 @@ export async function redactCustomer(event: LifecycleEvent): Promise<Outcome> {
 
 /** shop/redact (48 hours after uninstalling): every row of the shop goes, keys included. */
 export async function redactShop(event: LifecycleEvent): Promise<Outcome> {
-  return runTransaction(
+  const outcome = await runTransaction(
     async (tx) => {
       if (!(await claimWebhookEvent(prismaDb(tx), { ...event, topic: "shop/redact" }))) return "duplicate";
       const shop = await tx.shop.findUnique({
@@ -200,8 +206,10 @@ export async function redactShop(event: LifecycleEvent): Promise<Outcome> {
       // Cascades to tags, keys, links, orders, jobs, exports, mail and the activity log.
       if (shop) await tx.shop.delete({ where: { id: shop.id } });
       await tx.webhookEvent.deleteMany({ where: { shopDomain: event.shopDomain, NOT: { topic: "shop/redact" } } });
-      return "done";
+      return "done" as Outcome;
     },
     { timeout: 600_000 },
   );
+  if (outcome === "done") forgetShopSessions(event.shopDomain);
+  return outcome;
 }

@@ -1,4 +1,5 @@
 import prisma from "~/db.server";
+import { forgetAllSessions } from "~/session-cache.server";
 
 /** Empties every application table (between tests that need a clean slate). */
 export async function resetDatabase() {
@@ -7,6 +8,8 @@ export async function resetDatabase() {
   if (tables.length === 0) return;
   const list = tables.map(({ tablename }) => `"${tablename}"`).join(", ");
   await prisma.$executeRawUnsafe(`TRUNCATE ${list} RESTART IDENTITY CASCADE`);
+  // Sessions the app cached before the wipe are gone with their rows.
+  forgetAllSessions();
 }
 
 export { prisma };
