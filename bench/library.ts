@@ -1,4 +1,5 @@
-// The licence key library (issue 3) at scale: one shop of 1,000,000 keys in 1,000 tags among 10 shops.
+// The licence key library (issue 3) at scale: the benchmark dataset's big shop, 1,000,000 keys in 1,000
+// tags among 10 shops (bench/lib/dataset.ts).
 // Each figure is the app's own model code (what the route's loader or action calls), beside a raw-SQL
 // baseline doing the same job in the same run:
 //   overview loader            <= 50 ms p50   (counters kept by triggers; baseline: one hand-written query)
@@ -8,7 +9,7 @@
 //   bulk move / delete 100k    <= 2 s
 //   delete a 1M-key tag        <= 10 s
 //   duplicate clean-up, 1M tag <= 5 s
-// Destructive figures run on fresh copies of a template database (CREATE DATABASE ... TEMPLATE).
+// Destructive figures run on fresh copies of the dataset's template (CREATE DATABASE ... TEMPLATE).
 //
 //   npx tsx bench/library.ts            the full dataset (takes a few minutes to build)
 //   npx tsx bench/library.ts --quick    100,000 keys in 100 tags
@@ -20,173 +21,15 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { performance } from "node:perf_hooks";
 import pg from "pg";
-import { migrateDatabase } from "../app/local/migrate";
-import { projectDataDir, startLocalPostgres } from "../app/local/postgres";
-import {
-  benchDatabase,
-  printFigures,
-  quick,
-  stats,
-  timeRuns,
-  writeResults,
-  type Figure,
-  type Stats,
-} from "./lib/harness";
+import { openDataset, SHOPS, SIZE } from "./lib/dataset";
+import { printFigures, quick, stats, timeRuns, writeResults, type Figure, type Stats } from "./lib/harness";
 
-const SIZE = quick
-  ? { keys: 100_000, tags: 100, otherShopKeys: 5_000, bulk: 10_000, orders: 1_000 }
-  : { keys: 1_000_000, tags: 1_000, otherShopKeys: 50_000, bulk: 100_000, orders: 10_000 };
-const SHOPS = 10;
-const BIG_SHOP = "bench-library.myshopify.com";
-const ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 const READ_RUNS = quick ? 15 : 25;
-/** Keep the dataset between runs (a persistent cluster in .data/bench), for working on one figure. */
-const reuse = process.argv.includes("--reuse");
 /** Only the read figures (overview, first page, search): no destructive runs. */
 const readsOnly = process.argv.includes("--reads");
 const DESTRUCTIVE_RUNS = 3;
 
 const log = (message: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
-
-/** SQL for a key "XXXXX-XXXXX-XXXXX-XXXXX" drawn from the bytes of `bytes` (32 bytes of md5s). */
-function keyExpression(bytes: string) {
-  const chars = Array.from({ length: 20 }, (_, i) => `substr('${ALPHABET}', (get_byte(${bytes}, ${i}) & 31) + 1, 1)`);
-  const groups = [0, 1, 2, 3].map((g) => chars.slice(g * 5, g * 5 + 5).join(" || "));
-  return groups.join(" || '-' || ");
-}
-
-/** Tag names obey the a-z rule: "taga", "tagb", ... "tagaa"... */
-function letters(n: number) {
-  let name = "";
-  do {
-    name = String.fromCharCode(97 + (n % 26)) + name;
-    n = Math.floor(n / 26) - 1;
-  } while (n >= 0);
-  return name;
-}
-
-interface Dataset {
-  shopId: number;
-  main: number;
-  bulkA: number;
-  bulkB: number;
-  target: number;
-}
-
-async function buildDataset(client: pg.Client): Promise<Dataset> {
-  const q = (sql: string, params: unknown[] = []) => client.query(sql, params);
-  await q("SET maintenance_work_mem = '512MB'");
-  await q("SET synchronous_commit = off");
-
-  log(`shops and ${SIZE.tags} tags`);
-  const shops = await q(
-    `INSERT INTO "shop" ("domain", "name", "updated_at", "iana_timezone")
-     SELECT CASE WHEN g = 1 THEN $1 ELSE 'bench-other-' || g || '.myshopify.com' END, 'Shop ' || g, now(), 'America/New_York'
-     FROM generate_series(1, ${SHOPS}) g RETURNING "id", "domain"`,
-    [BIG_SHOP],
-  );
-  const shopId = shops.rows.find((row) => row.domain === BIG_SHOP).id as number;
-  await q(`INSERT INTO "tag" ("shop_id", "name", "kind", "updated_at")
-           SELECT s."id", t.name, t.kind::"TagKind", now() FROM "shop" s
-           CROSS JOIN (VALUES ('Auto-generated', 'AUTO_GENERATED'), ('No tag', 'UNTAGGED')) AS t(name, kind)`);
-  const special = ["main", "bulka", "bulkb", "movetarget"];
-  const buckets = Array.from({ length: SIZE.tags - 2 - special.length }, (_, i) => `tag${letters(i)}`);
-  await q(
-    `INSERT INTO "tag" ("shop_id", "name", "updated_at", "low_stock_threshold")
-     SELECT $1, name, now(), CASE WHEN n % 7 = 0 THEN 2000 END FROM unnest($2::text[]) WITH ORDINALITY AS u(name, n)`,
-    [shopId, [...special, ...buckets]],
-  );
-  const tagIds = new Map<string, number>(
-    (await q(`SELECT "id", "name" FROM "tag" WHERE "shop_id" = $1`, [shopId])).rows.map((row) => [row.name, row.id]),
-  );
-  const bucketIds = buckets.map((name) => tagIds.get(name)!);
-
-  log(`${SIZE.orders} orders`);
-  await q(
-    `INSERT INTO "order" ("shop_id", "shopify_id", "name", "updated_at", "carries_keys")
-     SELECT $1, 820982911946154000 + g, '#' || (1000 + g), now(), true FROM generate_series(1, ${SIZE.orders}) g`,
-    [shopId],
-  );
-  const [{ first_order: firstOrder }] = (
-    await q(`SELECT min("id") AS first_order FROM "order" WHERE "shop_id" = $1`, [shopId])
-  ).rows;
-
-  // The trigram index is built once after loading: maintaining it row by row would triple the load.
-  await q(`DROP INDEX "license_key_value_trgm_idx"`);
-
-  log(`${SIZE.keys.toLocaleString()} keys of the big shop`);
-  // 1% of keys repeat the previous key's value while pending (the clean-up removes them), 1% while
-  // assigned (kept). Every 20th key is assigned to an order, every 100th used.
-  await q(
-    `INSERT INTO "license_key" ("shop_id", "value", "status", "created_at", "assigned_at", "order_id")
-     SELECT $1, ${keyExpression("b")},
-            (CASE WHEN g % 100 = 0 THEN 'USED' WHEN g % 20 = 0 THEN 'ASSIGNED' ELSE 'PENDING' END)::"KeyStatus",
-            timestamp '2026-01-01' + make_interval(secs => g * 10),
-            CASE WHEN g % 20 = 0 THEN timestamp '2026-06-01' END,
-            CASE WHEN g % 20 = 0 THEN $2::int + (g % ${SIZE.orders}) END
-     FROM (
-       SELECT g, decode(md5('k' || src), 'hex') || decode(md5('v' || src), 'hex') AS b
-       FROM (SELECT g, CASE WHEN g > 1 AND g % 100 IN (1, 40) THEN g - 1 ELSE g END AS src
-             FROM generate_series(1, ${SIZE.keys}) g) s
-     ) k
-     ORDER BY g`,
-    [shopId, firstOrder],
-  );
-
-  log(`${(SIZE.otherShopKeys * (SHOPS - 1)).toLocaleString()} keys of ${SHOPS - 1} other shops`);
-  await q(
-    `INSERT INTO "license_key" ("shop_id", "value", "created_at")
-     SELECT s."id", ${keyExpression("decode(md5('o' || s.id || '-' || g), 'hex') || decode(md5('p' || s.id || '-' || g), 'hex')")}, now()
-     FROM "shop" s CROSS JOIN generate_series(1, ${SIZE.otherShopKeys}) g WHERE s."id" <> $1`,
-    [shopId],
-  );
-
-  log(
-    "tag memberships: every key in main and in one of the other tags; two bulk tags of " + SIZE.bulk.toLocaleString(),
-  );
-  const [{ first_key: firstKey }] = (
-    await q(`SELECT min("id") AS first_key FROM "license_key" WHERE "shop_id" = $1`, [shopId])
-  ).rows;
-  await q(
-    `INSERT INTO "key_tag" ("tag_id", "key_id", "shop_id", "status")
-     SELECT $2, "id", "shop_id", "status" FROM "license_key" WHERE "shop_id" = $1`,
-    [shopId, tagIds.get("main")],
-  );
-  await q(
-    `INSERT INTO "key_tag" ("tag_id", "key_id", "shop_id", "status")
-     SELECT ($2::int[])[1 + "id" % array_length($2::int[], 1)], "id", "shop_id", "status" FROM "license_key" WHERE "shop_id" = $1`,
-    [shopId, bucketIds],
-  );
-  for (const [name, offset] of [
-    ["bulka", 0],
-    ["bulkb", SIZE.bulk],
-  ] as const) {
-    await q(
-      `INSERT INTO "key_tag" ("tag_id", "key_id", "shop_id", "status")
-       SELECT $2, "id", "shop_id", "status" FROM "license_key"
-       WHERE "shop_id" = $1 AND "id" >= $3::int + $4::int AND "id" < $3::int + $4::int + $5::int`,
-      [shopId, tagIds.get(name), firstKey, offset, SIZE.bulk],
-    );
-  }
-  await q(
-    `INSERT INTO "key_tag" ("tag_id", "key_id", "shop_id", "status")
-     SELECT t."id", k."id", k."shop_id", k."status" FROM "license_key" k
-     JOIN "tag" t ON t."shop_id" = k."shop_id" AND t."kind" = 'UNTAGGED' WHERE k."shop_id" <> $1`,
-    [shopId],
-  );
-
-  log("trigram index, vacuum, analyze");
-  await q(`CREATE INDEX "license_key_value_trgm_idx" ON "license_key" USING gin ("value" gin_trgm_ops)`);
-  await q("VACUUM ANALYZE");
-  await q("CHECKPOINT");
-  return {
-    shopId,
-    main: tagIds.get("main")!,
-    bulkA: tagIds.get("bulka")!,
-    bulkB: tagIds.get("bulkb")!,
-    target: tagIds.get("movetarget")!,
-  };
-}
 
 /** Fragments of keys in the big tag, of the given length, spread over the tag. */
 async function fragments(client: pg.Pool | pg.Client, tagId: number, length: number, count: number) {
@@ -251,44 +94,6 @@ function sessionToken(shop: string, apiKey: string, secret: string) {
   return `${head}.${body}.${signature}`;
 }
 
-const DATASET_MARK = `keyshelf library bench dataset v1 ${JSON.stringify(SIZE)}`;
-
-/** The ids the figures use, found by name in a dataset built earlier. */
-async function findDataset(client: pg.Client): Promise<Dataset> {
-  const shop = await client.query(`SELECT "id" FROM "shop" WHERE "domain" = $1`, [BIG_SHOP]);
-  const shopId = shop.rows[0].id as number;
-  const tags = await client.query(`SELECT "id", "name" FROM "tag" WHERE "shop_id" = $1 AND "name" = ANY($2::text[])`, [
-    shopId,
-    ["main", "bulka", "bulkb", "movetarget"],
-  ]);
-  const id = (name: string) => tags.rows.find((row) => row.name === name).id as number;
-  return { shopId, main: id("main"), bulkA: id("bulka"), bulkB: id("bulkb"), target: id("movetarget") };
-}
-
-/**
- * The template database with the dataset. With --reuse, a persistent cluster under .data/bench keeps it
- * between runs (building it takes minutes); otherwise a throwaway cluster is built from scratch.
- */
-async function datasetServer(notes: Record<string, unknown>) {
-  if (!reuse) return { ...(await benchDatabase("library")), reused: false };
-  const server = await startLocalPostgres({ dir: projectDataDir("bench", `library-cache${quick ? "-quick" : ""}`) });
-  const admin = new pg.Client({ connectionString: server.url("postgres") });
-  await admin.connect();
-  const mark = await admin.query(
-    `SELECT shobj_description(oid, 'pg_database') AS mark FROM pg_database WHERE datname = 'bench_library'`,
-  );
-  const reused = mark.rows[0]?.mark === DATASET_MARK;
-  if (!reused) {
-    await admin.query(`DROP DATABASE IF EXISTS bench_library WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE bench_library`);
-  }
-  await admin.end();
-  const url = server.url("bench_library");
-  await migrateDatabase(url, { quiet: true });
-  notes.datasetReused = reused;
-  return { url, server, reused };
-}
-
 async function main() {
   const started = performance.now();
   const figures: Figure[] = [];
@@ -297,30 +102,14 @@ async function main() {
     shops: SHOPS,
     loadAverageAtStart: os.loadavg().map((n) => Math.round(n * 10) / 10),
   };
-  const { url: templateUrl, server, reused } = await datasetServer(notes);
-  const runDbName = "bench_library_run";
-  const templateName = new URL(templateUrl).pathname.slice(1);
-  const runUrl = server.url(runDbName);
-  const adminUrl = server.url("postgres");
+  // The run database: this module's copy of the dataset, made afresh before destructive runs.
+  const bench = await openDataset("library");
+  const runUrl = bench.url;
+  const data = { shopId: bench.dataset.bigShop.id, ...bench.dataset.tags };
+  const BIG_SHOP = bench.dataset.bigShop.domain;
+  if (bench.description) notes.dataset = bench.description;
 
   try {
-    const builder = new pg.Client({ connectionString: templateUrl });
-    await builder.connect();
-    const buildStart = performance.now();
-    let data: Dataset;
-    if (reused) {
-      data = await findDataset(builder);
-      log("dataset reused from an earlier --reuse run");
-    } else {
-      data = await buildDataset(builder);
-      notes.datasetBuildSeconds = Math.round((performance.now() - buildStart) / 100) / 10;
-      if (reuse) await builder.query(`COMMENT ON DATABASE bench_library IS '${DATASET_MARK}'`);
-    }
-    const size = await builder.query(`SELECT pg_size_pretty(pg_database_size(current_database())) AS size`);
-    notes.databaseSize = size.rows[0].size;
-    log(`dataset ready (${notes.databaseSize})`);
-    await builder.end();
-
     // The app connects to the run database, a copy of the template made afresh before destructive runs.
     process.env.DATABASE_URL = runUrl;
     process.env.DATABASE_POOL_SIZE = "4";
@@ -338,11 +127,7 @@ async function main() {
       await prisma.$disconnect();
       await closePgPool();
       await raw?.end();
-      const admin = new pg.Client({ connectionString: adminUrl });
-      await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS ${runDbName} WITH (FORCE)`);
-      await admin.query(`CREATE DATABASE ${runDbName} TEMPLATE ${templateName} STRATEGY FILE_COPY`);
-      await admin.end();
+      await bench.recreate();
       raw = new pg.Pool({ connectionString: runUrl, max: 2 });
       raw.on("error", () => {});
       // Warm the caches the way a running app has them warm.
@@ -676,7 +461,7 @@ async function main() {
 
     await finish();
   } finally {
-    await server.stop();
+    await bench.close();
   }
 }
 
