@@ -1,6 +1,8 @@
 // Import of licence keys (issue 3): one upload of 1,000,000 keys read from a file, staged, previewed
 // and committed by the app's own model code, against plain PostgreSQL COPY of the same keys into the
-// same tables and indexes (license_key, then key_tag, one transaction), measured in the same run.
+// same tables and indexes (license_key, then key_tag, one transaction), measured in the same run. Both
+// import into the second shop of the benchmark dataset (bench/lib/dataset.ts), whose tables already
+// hold 1,450,000 keys; every run starts on a fresh copy of the dataset.
 // Target: the app reaches >= 0.75x COPY's rows/s, with a peak RSS under 300 MB.
 //
 //   npx tsx bench/import.ts            1,000,000 keys, 3 runs of each
@@ -12,7 +14,8 @@ import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { benchDatabase, printFigures, quick, stats, writeResults, type Figure } from "./lib/harness";
+import { openDataset } from "./lib/dataset";
+import { printFigures, quick, stats, writeResults, type Figure } from "./lib/harness";
 
 const KEYS = quick ? 100_000 : 1_000_000;
 const RUNS = 3;
@@ -50,28 +53,35 @@ async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ result: T; peakMb
 }
 
 async function main() {
-  const { url, server } = await benchDatabase("import");
+  const bench = await openDataset("import");
+  const { url } = bench;
   const file = path.resolve(".data", "bench", `import-keys-${KEYS}.txt`);
+  let client: pg.Client | undefined;
   try {
     await writeKeyFile(file);
-    // App modules read DATABASE_URL when first imported: import them after benchDatabase set it.
+    // App modules read DATABASE_URL when first imported: import them after openDataset set it.
     const prisma = (await import("../app/db.server")).default;
-    const { ensureShop } = await import("../app/models/shop.server");
+    const { closePgPool } = await import("../app/pg.server");
     const { stageKeyImport, getKeyImportPreview, commitKeyImport } = await import("../app/models/key-import.server");
 
-    const shop = await ensureShop("bench-import.myshopify.com");
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
+    const shop = bench.dataset.shops[1];
 
+    /** A fresh copy of the dataset, so every run imports into the same tables. */
     async function emptyKeyTables() {
-      await client.query(`TRUNCATE "key_tag", "license_key", "import_row", "import_batch", "audit_event"`);
-      await client.query(`UPDATE "tag" SET "pending_count" = 0, "assigned_count" = 0, "used_count" = 0, "retired_count" = 0`);
-      await client.query(`DELETE FROM "shop_key_count"`);
-      await client.query(`VACUUM ANALYZE "license_key", "key_tag", "import_row"`);
+      await prisma.$disconnect();
+      await closePgPool();
+      await client?.end();
+      await bench.recreate();
+      client = new pg.Client({ connectionString: url });
+      await client.connect();
       await client.query("CHECKPOINT");
     }
 
+    /** The connection to the current copy (emptyKeyTables opens a new one). */
+    const connected = () => client!;
+
     async function baselineCopy(run: number) {
+      const client = connected();
       const [{ id: tagId }] = (
         await client.query<{ id: number }>(
           `INSERT INTO "tag" ("shop_id", "name", "updated_at") VALUES ($1, $2, now()) RETURNING "id"`,
@@ -182,12 +192,13 @@ async function main() {
       },
     ];
     printFigures("Adding licence keys", figures);
-    writeResults("import", figures, { keys: KEYS });
-    await client.end();
+    writeResults("import", figures, { keys: KEYS, shop: shop.domain, dataset: bench.description });
+    await client?.end();
     await prisma.$disconnect();
+    await closePgPool();
   } finally {
     rmSync(file, { force: true });
-    await server.stop();
+    await bench.close();
   }
 }
 
