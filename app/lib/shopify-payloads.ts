@@ -5,16 +5,20 @@ import { z } from "zod";
 
 /** Shopify ids arrive as JSON numbers (below 2^53) or, in some payloads, as numeric strings. */
 const shopifyId = z.union([z.number().int().nonnegative(), z.string().regex(/^\d{1,19}$/)]).transform((v) => BigInt(v));
-const optionalId = z
-  .union([shopifyId, z.null()])
+// `.nullable()` rather than a union with z.null(): a union tries its first member and builds a
+// ZodError for every null before accepting it (gift cards and custom lines carry null ids).
+const optionalId = shopifyId
+  .nullable()
   .optional()
   .transform((v) => v ?? null);
 const optionalText = z
-  .union([z.string(), z.null()])
+  .string()
+  .nullable()
   .optional()
   .transform((v) => (v == null || v.trim() === "" ? null : v.trim()));
 const timestamp = z
-  .union([z.string(), z.null()])
+  .string()
+  .nullable()
   .optional()
   .transform((v) => {
     if (!v) return null;
