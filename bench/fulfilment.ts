@@ -281,21 +281,26 @@ async function baselineRun(db: pg.Pool, claims: number, rand: () => number) {
 async function modelRun(deliveries: Delivery[]) {
   const { receiveOrder } = await import("../app/models/fulfilment.server");
   let next = 0;
+  // receiveOrder's own time per typical delivery (the assignment work the issue's latency figures
+  // were measured on), beside the HTTP figure that adds the server, the library and Remix.
+  const typical: number[] = [];
   const started = performance.now();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < deliveries.length) {
         const delivery = deliveries[next++];
+        const t = performance.now();
         await receiveOrder({
           shopDomain: delivery.shop,
           topic: delivery.topic,
           eventId: delivery.eventId,
           payload: JSON.parse(delivery.body),
         });
+        if (delivery.typical) typical.push(performance.now() - t);
       }
     }),
   );
-  return (performance.now() - started) / 1000;
+  return { seconds: (performance.now() - started) / 1000, typical };
 }
 
 async function bigOrder(server: AppServer, productId: number) {
@@ -381,17 +386,22 @@ async function main() {
     process.env.DATABASE_POOL_SIZE = "20";
     const modelRates: number[] = [];
     const modelBase: number[] = [];
+    const modelP99s: number[] = [];
+    const modelP50s: number[] = [];
     const modelWarm = plan(200, rand);
     await modelRun(modelWarm.deliveries);
     expectedKeys += modelWarm.keys;
     for (let run = 1; run <= RUNS; run++) {
       modelBase.push(await baselineRun(db, BASELINE_CLAIMS, rand));
       const { deliveries, keys } = plan(MODEL_ORDERS, rand);
-      const seconds = await modelRun(deliveries);
+      const { seconds, typical } = await modelRun(deliveries);
       expectedKeys += keys;
       modelRates.push(keys / seconds);
+      modelP99s.push(percentile(typical, 0.99));
+      modelP50s.push(percentile(typical, 0.5));
       log(
-        `model run ${run}: ${deliveries.length} orders in ${seconds.toFixed(1)} s, ${(keys / seconds).toFixed(0)} keys/s (baseline ${modelBase[run - 1].toFixed(0)} keys/s)`,
+        `model run ${run}: ${deliveries.length} orders in ${seconds.toFixed(1)} s, ${(keys / seconds).toFixed(0)} keys/s (baseline ${modelBase[run - 1].toFixed(0)} keys/s), ` +
+          `typical receiveOrder p50 ${modelP50s[run - 1].toFixed(1)} ms p99 ${modelP99s[run - 1].toFixed(1)} ms`,
       );
     }
 
@@ -471,6 +481,14 @@ async function main() {
         baseline: { name: "bare SKIP LOCKED claim statement", value: stats(baseRates) },
         ratio: httpRatio,
       },
+      {
+        name: "typical order, p99 of receiveOrder in-process (50 concurrent)",
+        unit: "ms",
+        value: stats(modelP99s),
+        target: "<= 50 ms",
+        pass: stats(modelP99s).median <= 50,
+      },
+      { name: "typical order, p50 of receiveOrder in-process (50 concurrent)", unit: "ms", value: stats(modelP50s) },
       {
         name: "typical delivery, p99 latency (50 concurrent)",
         unit: "ms",
