@@ -119,25 +119,29 @@ export async function expectedRows({
   status?: keyof typeof STATUS | null;
   timeZone: string;
 }) {
+  // key_tag.key_id is no Prisma relation (see schema.prisma): memberships are read on their own.
+  const memberships = await prisma.keyTag.findMany({
+    where: { shopId },
+    select: { keyId: true, tagId: true, tag: true },
+  });
+  const tagsOf = new Map<number, string[]>();
+  for (const m of memberships) tagsOf.set(m.keyId, [...(tagsOf.get(m.keyId) ?? []), m.tag.name]);
   const keys = await prisma.licenseKey.findMany({
     where: {
       shopId,
-      ...(tagId ? { keyTags: { some: { tagId } } } : {}),
+      ...(tagId ? { id: { in: memberships.filter((m) => m.tagId === tagId).map((m) => m.keyId) } } : {}),
       ...(q ? { value: { contains: q, mode: "insensitive" as const } } : {}),
       ...(status ? { status } : {}),
     },
     orderBy: { id: "asc" },
-    include: { order: true, keyTags: { include: { tag: true } } },
+    include: { order: true },
   });
   return keys.map((k) =>
     [
       k.value,
       TYPE[k.type],
       STATUS[k.status],
-      k.keyTags
-        .map((kt) => kt.tag.name)
-        .sort()
-        .join(", "),
+      (tagsOf.get(k.id) ?? []).sort().join(", "),
       k.order?.name ?? "",
       k.order ? String(k.order.shopifyId) : "",
       k.order?.email ?? "",

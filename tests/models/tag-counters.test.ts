@@ -61,6 +61,22 @@ describe("tag counters", () => {
     expect(await counters(beta)).toEqual(await actualCounts(beta));
   });
 
+  it("takes deleted keys out of every tag, and refuses links to keys that do not exist", async () => {
+    await prisma.licenseKey.deleteMany({ where: { shopId } });
+    expect(await prisma.keyTag.count()).toBe(0);
+    expect(await counters(alpha)).toEqual({ pending: 0, assigned: 0, used: 0, retired: 0 });
+    expect(await counters(beta)).toEqual({ pending: 0, assigned: 0, used: 0, retired: 0 });
+
+    const key = await prisma.licenseKey.create({ data: { shopId, value: "KEY-NEW" } });
+    await expect(
+      prisma.$executeRaw`INSERT INTO key_tag (tag_id, key_id, shop_id) VALUES (${alpha}, ${key.id}, ${shopId}), (${alpha}, ${key.id + 1000}, ${shopId})`,
+    ).rejects.toThrow(/key_tag_key_id_fkey/);
+    await expect(prisma.$executeRaw`UPDATE key_tag SET key_id = key_id + 1000`).resolves.toBe(0);
+    await prisma.keyTag.create({ data: { tagId: alpha, keyId: key.id, shopId } });
+    await expect(prisma.$executeRaw`UPDATE key_tag SET key_id = key_id + 1000`).rejects.toThrow(/never change/);
+    expect(await counters(alpha)).toEqual({ pending: 1, assigned: 0, used: 0, retired: 0 });
+  });
+
   it("keeps counters and keys of another shop apart", async () => {
     const other = await installShop("other-shop.myshopify.com");
     const tag = await prisma.tag.create({ data: { shopId: other.id, name: "alpha" } });
