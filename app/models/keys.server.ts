@@ -414,19 +414,25 @@ export async function deleteKeys({
  * "No tag": they now have a tag. Locks the keys' rows first so that a concurrent assignment cannot
  * change a status between the copy and commit (the counters would drift).
  */
-async function addSelectionToTags(tx: Tx, shopId: number, sourceTagId: number, destinations: number[]) {
-  await tx.$executeRaw`
-    SELECT 1 FROM "license_key" k JOIN library_selection s ON s."id" = k."id" ORDER BY k."id" FOR SHARE OF k`;
+async function addSelectionToTags(tx: Tx, shopId: number, source: TagRef, destinations: number[]) {
+  // Counted, not returned: the locked rows need not travel to the app.
+  await tx.$queryRaw`
+    SELECT count(*)::int AS locked FROM (
+      SELECT 1 FROM "license_key" k JOIN library_selection s ON s."id" = k."id" ORDER BY k."id" FOR SHARE OF k
+    ) k`;
   const added = await tx.$executeRaw`
     INSERT INTO "key_tag" ("tag_id", "key_id", "shop_id", "status")
     SELECT d."id", kt."key_id", ${shopId}, kt."status"
     FROM library_selection s
-    JOIN "key_tag" kt ON kt."tag_id" = ${sourceTagId} AND kt."key_id" = s."id"
+    JOIN "key_tag" kt ON kt."tag_id" = ${source.id} AND kt."key_id" = s."id"
     CROSS JOIN unnest(${destinations}::int[]) AS d("id")
     ON CONFLICT ("tag_id", "key_id") DO NOTHING`;
-  const { untagged } = await getSystemTags({ shopId, tx });
-  await tx.$executeRaw`
-    DELETE FROM "key_tag" kt USING library_selection s WHERE kt."tag_id" = ${untagged.id} AND kt."key_id" = s."id"`;
+  // Keys of a user tag have a tag of their own, so none of them sits in "No tag".
+  if (isSystemTag(source.kind)) {
+    const { untagged } = await getSystemTags({ shopId, tx });
+    await tx.$executeRaw`
+      DELETE FROM "key_tag" kt USING library_selection s WHERE kt."tag_id" = ${untagged.id} AND kt."key_id" = s."id"`;
+  }
   return added;
 }
 
@@ -479,9 +485,26 @@ export async function moveKeys({
     }
     const moved = await selectKeys(tx, tag, selection);
     const [destination] = await resolveDestinations(tx, shopId, [destinationTagId], "destination");
-    await addSelectionToTags(tx, shopId, tag.id, [destination.id]);
+    // A move re-points the keys' rows of this tag at the destination: one UPDATE, no copy and delete.
+    // A concurrent status change updates the same rows, so it waits for this one (or this one for it)
+    // and the counters follow either way: no key needs locking. Keys already in the destination only
+    // leave this tag.
     await tx.$executeRaw`
-      DELETE FROM "key_tag" kt USING library_selection s WHERE kt."tag_id" = ${tag.id} AND kt."key_id" = s."id"`;
+      DELETE FROM "key_tag" kt USING library_selection s
+      WHERE kt."tag_id" = ${tag.id} AND kt."key_id" = s."id"
+        AND EXISTS (SELECT 1 FROM "key_tag" d WHERE d."tag_id" = ${destination.id} AND d."key_id" = s."id")`;
+    const repointed = await tx.$executeRaw`
+      UPDATE "key_tag" kt SET "tag_id" = ${destination.id} FROM library_selection s
+      WHERE kt."tag_id" = ${tag.id} AND kt."key_id" = s."id"`;
+    if (repointed > 0) {
+      await tx.$executeRaw`UPDATE "tag" SET "last_added_at" = now() WHERE "id" = ${destination.id}`;
+    }
+    // Auto-generated keys may also sit in "No tag"; keys from a user tag never do.
+    if (tag.kind === "AUTO_GENERATED") {
+      const { untagged } = await getSystemTags({ shopId, tx });
+      await tx.$executeRaw`
+        DELETE FROM "key_tag" kt USING library_selection s WHERE kt."tag_id" = ${untagged.id} AND kt."key_id" = s."id"`;
+    }
     if (moved > 0) {
       await recordAudit({
         tx,
@@ -527,7 +550,7 @@ export async function addTagsToKeys({
     if (ids.length === 0) throw new LibraryError("Pick at least one other tag to add.", 422, "destination");
     const destinations = await resolveDestinations(tx, shopId, ids, "chosen");
     const keys = await selectKeys(tx, tag, selection);
-    const added = await addSelectionToTags(tx, shopId, tag.id, ids);
+    const added = await addSelectionToTags(tx, shopId, tag, ids);
     const names = destinations.map((d) => `"${d.name}"`).join(", ");
     if (keys > 0) {
       await recordAudit({
