@@ -180,23 +180,36 @@ export function pluralize(count: number, singular: string, plural = `${singular}
   return `${formatCount(count)} ${count === 1 ? singular : plural}`;
 }
 
+const DATE_TIME_OPTIONS: Intl.DateTimeFormatOptions = {
+  year: "numeric",
+  month: "short",
+  day: "numeric",
+  hour: "numeric",
+  minute: "2-digit",
+};
+
+// Building an Intl.DateTimeFormat costs far more than formatting with one (it loads locale and zone
+// data): a key list formats a date per row on every render, so each zone's formatter is made once.
+const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
+
+function dateTimeFormat(timeZone: string): Intl.DateTimeFormat {
+  let format = dateTimeFormats.get(timeZone);
+  if (!format) {
+    try {
+      format = new Intl.DateTimeFormat("en-US", { ...DATE_TIME_OPTIONS, timeZone });
+    } catch {
+      format = dateTimeFormat("UTC");
+    }
+    dateTimeFormats.set(timeZone, format);
+  }
+  return format;
+}
+
 /**
  * A date in the shop's time zone, the same on the server and in the browser (fixed locale, explicit
  * zone), so server-rendered and hydrated text agree. Unknown zones fall back to UTC.
  */
 export function formatDateTime(value: string | Date | null | undefined, timeZone: string) {
   if (!value) return "";
-  const date = typeof value === "string" ? new Date(value) : value;
-  const options: Intl.DateTimeFormatOptions = {
-    year: "numeric",
-    month: "short",
-    day: "numeric",
-    hour: "numeric",
-    minute: "2-digit",
-  };
-  try {
-    return new Intl.DateTimeFormat("en-US", { ...options, timeZone }).format(date);
-  } catch {
-    return new Intl.DateTimeFormat("en-US", { ...options, timeZone: "UTC" }).format(date);
-  }
+  return dateTimeFormat(timeZone).format(typeof value === "string" ? new Date(value) : value);
 }
