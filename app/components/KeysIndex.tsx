@@ -15,6 +15,7 @@ import {
   type IndexTableProps,
 } from "@shopify/polaris";
 import { ClipboardIcon, DeleteIcon } from "@shopify/polaris-icons";
+import { memo, useCallback, useMemo, useRef } from "react";
 import type { KeyStatus, KeyType } from "@prisma/client";
 import {
   formatCount,
@@ -78,150 +79,217 @@ const STATUS_PROGRESS: Record<KeyStatus, BadgeProps["progress"]> = {
 const MONOSPACE = { fontFamily: "var(--p-font-family-mono)", wordBreak: "break-all" } as const;
 const SHOWN_TAGS = 3;
 
-/** A tag's keys: search, status filter, keyset pages, bulk selection on the page or of every match. */
-export function KeysIndex(props: KeysIndexProps) {
-  const { keys, query, status, matches, matchesCapped, timeZone, loading } = props;
-  const { mode, setMode } = useSetIndexFiltersMode(
-    query || status ? IndexFiltersMode.Filtering : IndexFiltersMode.Default,
-  );
-  const matchesLabel = `${formatCount(matches)}${matchesCapped ? "+" : ""}`;
+/** The latest value of something, read from stable callbacks without re-creating them. */
+function useLatest<T>(value: T) {
+  const ref = useRef(value);
+  ref.current = value;
+  return ref;
+}
 
-  const rows = keys.map((key, index) => {
-    return (
-      <IndexTable.Row
-        id={String(key.id)}
-        key={key.id}
-        position={index}
-        selected={props.allSelected || props.selectedIds.includes(String(key.id))}
-      >
-        <IndexTable.Cell>
-          <InlineStack gap="100" blockAlign="center" wrap={false}>
-            <Text as="span" fontWeight="medium">
-              <span style={MONOSPACE} data-licence-key>
-                {key.value}
-              </span>
-            </Text>
-            <div onClick={(event) => event.stopPropagation()}>
-              <Tooltip content="Copy licence key">
-                <Button
-                  variant="tertiary"
-                  size="slim"
-                  icon={ClipboardIcon}
-                  accessibilityLabel={`Copy licence key ${key.value}`}
-                  onClick={() => props.onCopy(key.value)}
-                />
-              </Tooltip>
-            </div>
-          </InlineStack>
-        </IndexTable.Cell>
-        <IndexTable.Cell>{KEY_TYPE_LABELS[key.type]}</IndexTable.Cell>
-        <IndexTable.Cell>
-          <Badge tone={STATUS_TONES[key.status]} progress={STATUS_PROGRESS[key.status]}>
-            {KEY_STATUS_LABELS[key.status]}
-          </Badge>
-        </IndexTable.Cell>
-        <IndexTable.Cell>
-          <InlineStack gap="100">
-            {key.tags.slice(0, SHOWN_TAGS).map((tag) => (
-              <Badge key={tag.id}>{tag.name}</Badge>
-            ))}
-            {key.tags.length > SHOWN_TAGS && <Badge>{`+${key.tags.length - SHOWN_TAGS}`}</Badge>}
-          </InlineStack>
-        </IndexTable.Cell>
-        <IndexTable.Cell>
-          {key.order ? (
-            <div onClick={(event) => event.stopPropagation()}>
-              <Link
-                url={orderAdminUrl(key.order.shopifyId)}
-                accessibilityLabel={`Open order ${key.order.name} in Shopify`}
-              >
-                {key.order.name}
-              </Link>
-            </div>
-          ) : (
-            <Text as="span" tone="subdued">
-              —
-            </Text>
-          )}
-        </IndexTable.Cell>
-        <IndexTable.Cell>{formatDateTime(key.createdAt, timeZone)}</IndexTable.Cell>
-        <IndexTable.Cell>
+interface KeyRowProps {
+  row: KeysIndexRow;
+  position: number;
+  selected: boolean;
+  timeZone: string;
+  onCopy(value: string): void;
+  onDelete(key: KeysIndexRow): void;
+}
+
+/**
+ * One key's row. Memoized with stable callbacks: ticking a checkbox, a loading state or a re-render of
+ * the page re-renders only the rows whose key or selection changed, not every badge, tooltip and button
+ * of the page (that cost hundreds of milliseconds per click on a slow machine).
+ */
+const KeyRow = memo(function KeyRow({ row: key, position, selected, timeZone, onCopy, onDelete }: KeyRowProps) {
+  return (
+    <IndexTable.Row id={String(key.id)} position={position} selected={selected}>
+      <IndexTable.Cell>
+        <InlineStack gap="100" blockAlign="center" wrap={false}>
+          <Text as="span" fontWeight="medium">
+            <span style={MONOSPACE} data-licence-key>
+              {key.value}
+            </span>
+          </Text>
           <div onClick={(event) => event.stopPropagation()}>
-            <Tooltip content="Delete licence key">
+            <Tooltip content="Copy licence key">
               <Button
                 variant="tertiary"
-                tone="critical"
                 size="slim"
-                icon={DeleteIcon}
-                accessibilityLabel={`Delete licence key ${key.value}`}
-                onClick={() => props.onDeleteKey(key)}
+                icon={ClipboardIcon}
+                accessibilityLabel={`Copy licence key ${key.value}`}
+                onClick={() => onCopy(key.value)}
               />
             </Tooltip>
           </div>
-        </IndexTable.Cell>
-      </IndexTable.Row>
-    );
-  });
+        </InlineStack>
+      </IndexTable.Cell>
+      <IndexTable.Cell>{KEY_TYPE_LABELS[key.type]}</IndexTable.Cell>
+      <IndexTable.Cell>
+        <Badge tone={STATUS_TONES[key.status]} progress={STATUS_PROGRESS[key.status]}>
+          {KEY_STATUS_LABELS[key.status]}
+        </Badge>
+      </IndexTable.Cell>
+      <IndexTable.Cell>
+        <InlineStack gap="100">
+          {key.tags.slice(0, SHOWN_TAGS).map((tag) => (
+            <Badge key={tag.id}>{tag.name}</Badge>
+          ))}
+          {key.tags.length > SHOWN_TAGS && <Badge>{`+${key.tags.length - SHOWN_TAGS}`}</Badge>}
+        </InlineStack>
+      </IndexTable.Cell>
+      <IndexTable.Cell>
+        {key.order ? (
+          <div onClick={(event) => event.stopPropagation()}>
+            <Link
+              url={orderAdminUrl(key.order.shopifyId)}
+              accessibilityLabel={`Open order ${key.order.name} in Shopify`}
+            >
+              {key.order.name}
+            </Link>
+          </div>
+        ) : (
+          <Text as="span" tone="subdued">
+            —
+          </Text>
+        )}
+      </IndexTable.Cell>
+      <IndexTable.Cell>{formatDateTime(key.createdAt, timeZone)}</IndexTable.Cell>
+      <IndexTable.Cell>
+        <div onClick={(event) => event.stopPropagation()}>
+          <Tooltip content="Delete licence key">
+            <Button
+              variant="tertiary"
+              tone="critical"
+              size="slim"
+              icon={DeleteIcon}
+              accessibilityLabel={`Delete licence key ${key.value}`}
+              onClick={() => onDelete(key)}
+            />
+          </Tooltip>
+        </div>
+      </IndexTable.Cell>
+    </IndexTable.Row>
+  );
+});
 
-  const promotedBulkActions = [
-    props.onMoveSelected && { content: "Move keys", onAction: props.onMoveSelected },
-    props.onAddTagsToSelected && { content: "Add tags", onAction: props.onAddTagsToSelected },
-  ].filter((action): action is { content: string; onAction: () => void } => Boolean(action));
+interface KeysFiltersProps {
+  query: string;
+  status: KeyStatusValue | null;
+  loading: boolean;
+  onQueryChange(query: string): void;
+  onStatusChange(status: KeyStatusValue | null): void;
+}
+
+/** Search and the status filter; memoized like the rows, since selecting keys changes nothing here. */
+const KeysFilters = memo(function KeysFilters({
+  query,
+  status,
+  loading,
+  onQueryChange,
+  onStatusChange,
+}: KeysFiltersProps) {
+  const { mode, setMode } = useSetIndexFiltersMode(
+    query || status ? IndexFiltersMode.Filtering : IndexFiltersMode.Default,
+  );
+  const clearAll = useCallback(() => {
+    onQueryChange("");
+    onStatusChange(null);
+  }, [onQueryChange, onStatusChange]);
+  return (
+    <IndexFilters
+      queryValue={query}
+      queryPlaceholder="Search licence keys"
+      onQueryChange={onQueryChange}
+      onQueryClear={() => onQueryChange("")}
+      cancelAction={{ onAction: clearAll, disabled: false, loading: false }}
+      tabs={TABS}
+      selected={0}
+      onSelect={() => {}}
+      canCreateNewView={false}
+      filters={[
+        {
+          key: "status",
+          label: "Status",
+          shortcut: true,
+          pinned: true,
+          filter: (
+            <ChoiceList
+              title="Status"
+              titleHidden
+              choices={STATUS_CHOICES}
+              selected={status ? [status] : []}
+              onChange={(selected) => onStatusChange((selected[0] as KeyStatusValue | undefined) ?? null)}
+            />
+          ),
+        },
+      ]}
+      appliedFilters={
+        status
+          ? [{ key: "status", label: `Status: ${KEY_STATUS_LABELS[status]}`, onRemove: () => onStatusChange(null) }]
+          : []
+      }
+      onClearAll={clearAll}
+      mode={mode}
+      setMode={setMode}
+      loading={loading}
+    />
+  );
+});
+
+const TABS = [{ id: "all", content: "All keys" }];
+const STATUS_CHOICES = KEY_STATUSES.map((value) => ({ label: KEY_STATUS_LABELS[value], value }));
+
+/** A tag's keys: search, status filter, keyset pages, bulk selection on the page or of every match. */
+export function KeysIndex(props: KeysIndexProps) {
+  const { keys, query, status, matches, matchesCapped, timeZone, loading } = props;
+  const matchesLabel = `${formatCount(matches)}${matchesCapped ? "+" : ""}`;
+
+  // The page passes fresh closures on every render; the memoized parts get stable ones that call them.
+  const latest = useLatest(props);
+  const onCopy = useCallback((value: string) => latest.current.onCopy(value), [latest]);
+  const onDelete = useCallback((key: KeysIndexRow) => latest.current.onDeleteKey(key), [latest]);
+  const onQueryChange = useCallback((value: string) => latest.current.onQueryChange(value), [latest]);
+  const onStatusChange = useCallback((value: KeyStatusValue | null) => latest.current.onStatusChange(value), [latest]);
+
+  const selected = useMemo(() => new Set(props.selectedIds), [props.selectedIds]);
+  const rows = keys.map((key, index) => (
+    <KeyRow
+      key={key.id}
+      row={key}
+      position={index}
+      selected={props.allSelected || selected.has(String(key.id))}
+      timeZone={timeZone}
+      onCopy={onCopy}
+      onDelete={onDelete}
+    />
+  ));
+
+  // Polaris measures the bulk-action bar (a forced layout of the whole page) whenever these arrays
+  // change identity, so they are made once per set of offered actions, not on every render.
+  const canMove = Boolean(props.onMoveSelected);
+  const canAddTags = Boolean(props.onAddTagsToSelected);
+  const promotedBulkActions = useMemo(
+    () => [
+      ...(canMove ? [{ content: "Move keys", onAction: () => latest.current.onMoveSelected?.() }] : []),
+      ...(canAddTags ? [{ content: "Add tags", onAction: () => latest.current.onAddTagsToSelected?.() }] : []),
+    ],
+    [canMove, canAddTags, latest],
+  );
+  const bulkActions = useMemo(
+    () => [
+      { items: [{ content: "Delete keys", destructive: true, onAction: () => latest.current.onDeleteSelected() }] },
+    ],
+    [latest],
+  );
 
   return (
     <>
-      <IndexFilters
-        queryValue={query}
-        queryPlaceholder="Search licence keys"
-        onQueryChange={props.onQueryChange}
-        onQueryClear={() => props.onQueryChange("")}
-        cancelAction={{
-          onAction: () => {
-            props.onQueryChange("");
-            props.onStatusChange(null);
-          },
-          disabled: false,
-          loading: false,
-        }}
-        tabs={[{ id: "all", content: "All keys" }]}
-        selected={0}
-        onSelect={() => {}}
-        canCreateNewView={false}
-        filters={[
-          {
-            key: "status",
-            label: "Status",
-            shortcut: true,
-            pinned: true,
-            filter: (
-              <ChoiceList
-                title="Status"
-                titleHidden
-                choices={KEY_STATUSES.map((value) => ({ label: KEY_STATUS_LABELS[value], value }))}
-                selected={status ? [status] : []}
-                onChange={(selected) => props.onStatusChange((selected[0] as KeyStatusValue | undefined) ?? null)}
-              />
-            ),
-          },
-        ]}
-        appliedFilters={
-          status
-            ? [
-                {
-                  key: "status",
-                  label: `Status: ${KEY_STATUS_LABELS[status]}`,
-                  onRemove: () => props.onStatusChange(null),
-                },
-              ]
-            : []
-        }
-        onClearAll={() => {
-          props.onQueryChange("");
-          props.onStatusChange(null);
-        }}
-        mode={mode}
-        setMode={setMode}
+      <KeysFilters
+        query={query}
+        status={status}
         loading={loading}
+        onQueryChange={onQueryChange}
+        onStatusChange={onStatusChange}
       />
       <div style={{ padding: "var(--p-space-200) var(--p-space-400)" }}>
         <Text as="p" variant="bodySm" tone="subdued">
@@ -249,7 +317,7 @@ export function KeysIndex(props: KeysIndexProps) {
           { title: "Actions", hidden: true },
         ]}
         promotedBulkActions={promotedBulkActions}
-        bulkActions={[{ items: [{ content: "Delete keys", destructive: true, onAction: props.onDeleteSelected }] }]}
+        bulkActions={bulkActions}
         emptyState={
           <EmptySearchResult
             title={query || status ? "No licence keys match" : "No licence keys in this tag"}

@@ -73,8 +73,15 @@ export function TagKeysPage({ data }: { data: TagKeysLoaderData }) {
   const resources = useMemo(() => keys.map((key) => ({ id: String(key.id) })), [keys]);
   const { selectedResources, allResourcesSelected, handleSelectionChange, clearSelection } =
     useIndexResourceState(resources);
+  // Another page of keys (or new search results) starts with nothing selected. Only on a change: clearing
+  // on mount too would re-render the whole page once more right after hydration, for nothing.
   const pageIds = resources.map((resource) => resource.id).join(",");
-  useEffect(() => clearSelection(), [pageIds, clearSelection]);
+  const shownIds = useRef(pageIds);
+  useEffect(() => {
+    if (shownIds.current === pageIds) return;
+    shownIds.current = pageIds;
+    clearSelection();
+  }, [pageIds, clearSelection]);
 
   const [dialog, setDialog] = useState<Dialog | null>(null);
   const preview = useFetcher<TagActionResult>();

@@ -13,6 +13,7 @@ import {
   type IndexFiltersProps,
 } from "@shopify/polaris";
 import type { TagKind } from "@prisma/client";
+import { memo } from "react";
 import { formatCount, formatDateTime, isRunningLow, usagePercent, type TagSort } from "~/lib/library";
 
 export interface TagsIndexRow {
@@ -51,70 +52,84 @@ const SORT_OPTIONS: IndexFiltersProps["sortOptions"] = [
 
 const SORTABLE_COLUMNS: Record<number, "name" | "remaining"> = { 0: "name", 2: "remaining" };
 
+/**
+ * One tag's row, memoized: sorting, paging or searching puts the table into its loading state first,
+ * and that re-render should not rebuild every row's badges, progress bar and date.
+ */
+const TagRow = memo(function TagRow({
+  tag,
+  position,
+  timeZone,
+}: {
+  tag: TagsIndexRow;
+  position: number;
+  timeZone: string;
+}) {
+  const low = isRunningLow(tag);
+  const usage = usagePercent(tag);
+  return (
+    <IndexTable.Row id={String(tag.id)} position={position}>
+      <IndexTable.Cell>
+        <InlineStack gap="200" blockAlign="center" wrap={false}>
+          <Link url={`/app/tags/${tag.id}`} monochrome removeUnderline dataPrimaryLink>
+            <Text as="span" fontWeight="semibold">
+              {tag.name}
+            </Text>
+          </Link>
+          {tag.kind !== "USER" && <Badge>System</Badge>}
+          {low && (
+            <Badge tone={tag.pending === 0 ? "critical" : "warning"}>
+              {tag.pending === 0 ? "Out of keys" : "Running low"}
+            </Badge>
+          )}
+        </InlineStack>
+      </IndexTable.Cell>
+      <IndexTable.Cell>
+        <Text as="span" alignment="end" numeric>
+          {formatCount(tag.total)}
+        </Text>
+      </IndexTable.Cell>
+      <IndexTable.Cell>
+        <Text as="span" alignment="end" numeric fontWeight="semibold">
+          {formatCount(tag.pending)}
+        </Text>
+      </IndexTable.Cell>
+      <IndexTable.Cell>
+        <Text as="span" alignment="end" numeric>
+          {formatCount(tag.assigned)}
+        </Text>
+      </IndexTable.Cell>
+      <IndexTable.Cell>
+        <Text as="span" alignment="end" numeric>
+          {formatCount(tag.used)}
+        </Text>
+      </IndexTable.Cell>
+      <IndexTable.Cell>
+        <BlockStack gap="100">
+          <div style={{ minWidth: 120 }} aria-label={`${usage}% of keys used`}>
+            <ProgressBar progress={usage} size="small" tone={low ? "critical" : "primary"} animated={false} />
+          </div>
+          <Text as="span" variant="bodySm" tone="subdued">
+            {tag.total > 0 ? `${usage}% used` : "No keys"}
+          </Text>
+        </BlockStack>
+      </IndexTable.Cell>
+      <IndexTable.Cell>
+        <Text as="span" tone={tag.lastAddedAt ? undefined : "subdued"}>
+          {tag.lastAddedAt ? formatDateTime(tag.lastAddedAt, timeZone) : "Never"}
+        </Text>
+      </IndexTable.Cell>
+    </IndexTable.Row>
+  );
+});
+
 /** The overview's table: one row per tag, system tags included, searched, sorted and paged by the URL. */
 export function TagsIndex(props: TagsIndexProps) {
   const { tags, query, sort, page, pageCount, total, timeZone, loading } = props;
   const { mode, setMode } = useSetIndexFiltersMode(query ? IndexFiltersMode.Filtering : IndexFiltersMode.Default);
   const [sortColumn, sortDirection] = sort.split(" ") as ["name" | "remaining", "asc" | "desc"];
 
-  const rows = tags.map((tag, index) => {
-    const low = isRunningLow(tag);
-    const usage = usagePercent(tag);
-    return (
-      <IndexTable.Row id={String(tag.id)} key={tag.id} position={index}>
-        <IndexTable.Cell>
-          <InlineStack gap="200" blockAlign="center" wrap={false}>
-            <Link url={`/app/tags/${tag.id}`} monochrome removeUnderline dataPrimaryLink>
-              <Text as="span" fontWeight="semibold">
-                {tag.name}
-              </Text>
-            </Link>
-            {tag.kind !== "USER" && <Badge>System</Badge>}
-            {low && (
-              <Badge tone={tag.pending === 0 ? "critical" : "warning"}>
-                {tag.pending === 0 ? "Out of keys" : "Running low"}
-              </Badge>
-            )}
-          </InlineStack>
-        </IndexTable.Cell>
-        <IndexTable.Cell>
-          <Text as="span" alignment="end" numeric>
-            {formatCount(tag.total)}
-          </Text>
-        </IndexTable.Cell>
-        <IndexTable.Cell>
-          <Text as="span" alignment="end" numeric fontWeight="semibold">
-            {formatCount(tag.pending)}
-          </Text>
-        </IndexTable.Cell>
-        <IndexTable.Cell>
-          <Text as="span" alignment="end" numeric>
-            {formatCount(tag.assigned)}
-          </Text>
-        </IndexTable.Cell>
-        <IndexTable.Cell>
-          <Text as="span" alignment="end" numeric>
-            {formatCount(tag.used)}
-          </Text>
-        </IndexTable.Cell>
-        <IndexTable.Cell>
-          <BlockStack gap="100">
-            <div style={{ minWidth: 120 }} aria-label={`${usage}% of keys used`}>
-              <ProgressBar progress={usage} size="small" tone={low ? "critical" : "primary"} animated={false} />
-            </div>
-            <Text as="span" variant="bodySm" tone="subdued">
-              {tag.total > 0 ? `${usage}% used` : "No keys"}
-            </Text>
-          </BlockStack>
-        </IndexTable.Cell>
-        <IndexTable.Cell>
-          <Text as="span" tone={tag.lastAddedAt ? undefined : "subdued"}>
-            {tag.lastAddedAt ? formatDateTime(tag.lastAddedAt, timeZone) : "Never"}
-          </Text>
-        </IndexTable.Cell>
-      </IndexTable.Row>
-    );
-  });
+  const rows = tags.map((tag, index) => <TagRow key={tag.id} tag={tag} position={index} timeZone={timeZone} />);
 
   return (
     <>
