@@ -3,8 +3,8 @@
 // which takes the demo shop's name in this module's copy of the dataset. Measured in the app's own document (the
 // iframe inside the admin frame) with PerformanceObserver: LCP (largest-contentful-paint, final once the
 // page has had input), CLS (largest session window of layout shifts without recent input) and INP (the
-// slowest interaction's event duration, from a real click). Compared with the Built for Shopify
-// thresholds: LCP <= 2.5 s, CLS <= 0.1, INP <= 200 ms.
+// slowest interaction's event duration, from a real click once the app is interactive). Compared with
+// the Built for Shopify thresholds: LCP <= 2.5 s, CLS <= 0.1, INP <= 200 ms.
 //
 //   npx tsx bench/vitals.ts [--quick]
 import { performance } from "node:perf_hooks";
@@ -15,15 +15,20 @@ import { printFigures, quick, stats, writeResults, type Figure } from "./lib/har
 
 const RUNS = quick ? 3 : 5;
 const THRESHOLDS = { lcp: 2500, cls: 0.1, inp: 200 };
+const QUIET_MS = 500;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36";
 const log = (message: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
 
 // Runs in every frame before its scripts; the app's iframe is the one that matters.
 const OBSERVER = `(() => {
-  const v = { lcp: 0, cls: 0, inp: 0, interactions: 0 };
+  const v = { lcp: 0, cls: 0, inp: 0, interactions: 0, busyUntil: 0 };
   window.__vitals = v;
   try {
+    // The end of the latest long task: the page is interactive once none has run for a while.
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) v.busyUntil = Math.max(v.busyUntil, e.startTime + e.duration);
+    }).observe({ type: "longtask", buffered: true });
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) v.lcp = Math.max(v.lcp, e.renderTime || e.loadTime || e.startTime);
     }).observe({ type: "largest-contentful-paint", buffered: true });
@@ -93,6 +98,18 @@ async function measure(
     await page.goto(url);
     const frame = await appFrame(page);
     await ready(frame);
+    // The click comes once the app is interactive (loaded, hydrated, no long task for QUIET_MS), as a
+    // merchant's would: server-rendered content shows before React has hydrated it, and a click then
+    // would time the rest of the hydration (React hydrates synchronously on a discrete event), not the
+    // interaction. The load's main-thread cost shows in LCP instead.
+    await frame.waitForFunction(
+      (quiet) => {
+        const v = (window as unknown as { __vitals: { busyUntil: number } }).__vitals;
+        return document.readyState === "complete" && performance.now() - v.busyUntil >= quiet;
+      },
+      QUIET_MS,
+      { polling: 100, timeout: 30_000 },
+    );
     await interact(frame);
     await frame.waitForFunction(() => {
       const v = (window as unknown as { __vitals: { interactions: number; firstInput?: number } }).__vitals;
@@ -162,7 +179,8 @@ export async function measureWebVitals(): Promise<{ figures: Figure[]; notes: Re
     const figures: Figure[] = [];
     for (const p of pages) {
       const samples: Vitals[] = [];
-      // One untimed load warms the server's caches and Chromium's code cache.
+      // One untimed load warms the server's caches (every measured load is cold in the browser: a fresh
+      // context has an empty HTTP cache, and with it no V8 code cache).
       await measure(browser, `${demo.url}${p.path}`, p.ready, p.interact).catch(() => undefined);
       for (let i = 0; i < RUNS; i++) samples.push(await measure(browser, `${demo.url}${p.path}`, p.ready, p.interact));
       log(`${p.name}: ${JSON.stringify(samples.map((s) => [Math.round(s.lcp), s.cls.toFixed(3), Math.round(s.inp)]))}`);
