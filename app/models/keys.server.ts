@@ -28,6 +28,12 @@ const TRIGRAM_MIN_LENGTH = 3;
  * newest first finds a page of matches sooner than collecting every match through the trigram index.
  */
 const TRIGRAM_MATCH_LIMIT = 5_000;
+/**
+ * One or two characters match a large share of any tag, and without a trigram the count walks the tag
+ * checking each key: 10,000 matches of a two-character fragment meant reading about 500,000 keys
+ * (seconds). Such a count stops at 1,000 ("1,000+ matches"), a tenth of the walk.
+ */
+const SHORT_FRAGMENT_COUNT_CAP = 1_000;
 
 export interface KeyRow {
   id: number;
@@ -153,24 +159,28 @@ export async function listKeys({
   const take = pageSize + 1;
   const pattern = q ? containsPattern(q) : "";
 
-  // A broad fragment (or none): the tag's index walked newest first, each key's value checked.
+  // A broad fragment (or none): the tag's index walked newest first, each key's value checked. The
+  // value is a scalar subquery, one primary-key lookup per row walked, so that the walk stops as soon as
+  // it has enough: as a join, the planner merges the tag with license_key's primary key walked from the
+  // newest key of any shop (seconds when other shops added keys since).
+  const valueMatches = sql`(SELECT k."value" FROM "license_key" k WHERE k."id" = kt."key_id") ILIKE ${pattern}::text`;
   const walkedPage = () => {
-    const search = q ? sql`AND k."value" ILIKE ${pattern}::text` : sql``;
-    const join = raw(q ? `JOIN "license_key" k ON k."id" = kt."key_id"` : "");
+    const search = q ? sql`AND ${valueMatches}` : sql``;
     return db.query<{ rows: RawKeyRow[] | null }>(sql`
       SELECT ${pageRowsJson(
         shopId,
-        sql`SELECT kt."key_id" FROM "key_tag" kt ${join}
+        sql`SELECT kt."key_id" FROM "key_tag" kt
           WHERE kt."tag_id" = ${tagId}::int ${statusSql(status)} ${cursor} ${search}
           ORDER BY kt."key_id" ${direction} LIMIT ${take}::int`,
       )} AS rows`);
   };
+  const countCap = q.length < TRIGRAM_MIN_LENGTH ? SHORT_FRAGMENT_COUNT_CAP : MATCH_COUNT_CAP;
   const cappedCount = () =>
     db.query<{ count: number }>(sql`
       SELECT count(*)::int AS count FROM (
-        SELECT 1 FROM "key_tag" kt JOIN "license_key" k ON k."id" = kt."key_id"
-        WHERE kt."tag_id" = ${tagId}::int ${statusSql(status)} AND k."value" ILIKE ${pattern}::text
-        LIMIT ${MATCH_COUNT_CAP + 1}::int) capped`);
+        SELECT 1 FROM "key_tag" kt
+        WHERE kt."tag_id" = ${tagId}::int ${statusSql(status)} AND ${valueMatches}
+        LIMIT ${countCap + 1}::int) capped`);
 
   // Every match in the shop through the trigram index, then those in this tag: a few milliseconds for
   // a selective fragment. The CTE is planned for full retrieval, so the planner takes the trigram index
@@ -208,14 +218,14 @@ export async function listKeys({
     } else {
       const [[page], [{ count }]] = await Promise.all([walkedPage(), cappedCount()]);
       rows = page.rows ?? [];
-      matches = Math.min(count, MATCH_COUNT_CAP);
-      matchesCapped = count > MATCH_COUNT_CAP;
+      matches = Math.min(count, countCap);
+      matchesCapped = count > countCap;
     }
   } else if (q) {
     const [[page], [{ count }]] = await Promise.all([walkedPage(), cappedCount()]);
     rows = page.rows ?? [];
-    matches = Math.min(count, MATCH_COUNT_CAP);
-    matchesCapped = count > MATCH_COUNT_CAP;
+    matches = Math.min(count, countCap);
+    matchesCapped = count > countCap;
   } else {
     const [page] = await walkedPage();
     rows = page.rows ?? [];

@@ -112,6 +112,14 @@ describe("a tag's key list", () => {
     expect((await listKeys({ shopId, tagId: tag.id, q: "mmon-5199" })).keys.map((k) => k.value)).toEqual([
       "COMMON-5199",
     ]);
+    // Keys another shop added since do not show, and a one- or two-character fragment's count stops
+    // at 1,000 ("1,000+ matches"); its page is the tag's newest matches all the same.
+    await addKeys(otherShopId, ["COMMON-9999", "NEWEST-M"]);
+    const short = await listKeys({ shopId, tagId: tag.id, q: "m" });
+    expect(short).toMatchObject({ matches: 1000, matchesCapped: true });
+    expect(short.keys.map((k) => k.value).slice(0, 2)).toEqual(["COMMON-5200", "COMMON-5199"]);
+    expect(await listKeys({ shopId, tagId: tag.id, q: "n-" })).toMatchObject({ matches: 1000, matchesCapped: true });
+    expect(await listKeys({ shopId, tagId: tag.id, q: "99" })).toMatchObject({ matches: 97, matchesCapped: false });
   });
 
   it("filters by status with counts from the tag's counters", async () => {
