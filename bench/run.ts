@@ -108,13 +108,17 @@ function report(
   const failed = judged.filter((figure) => !figure.pass);
   console.log(`\n${judged.length - failed.length}/${judged.length} targets met; ${Math.round((performance.now() - started) / 1000)} s in all.`);
   for (const figure of failed) console.log(`  FAIL ${figure.name}: ${figure.value.median.toFixed(1)} ${figure.unit} (target ${figure.target})`);
+  // An interrupted run keeps the last complete run's all.json.
+  if (interrupted) {
+    process.exitCode = 130;
+    return;
+  }
   writeResults("all", all, {
     sections: sections.map(({ title, status, notes, figures }) => ({ title, status, figures: figures.length, notes })),
     ...extra,
     loadAverageAtEnd: os.loadavg().map((n) => Math.round(n * 10) / 10),
     seconds: Math.round((performance.now() - started) / 1000),
   });
-  if (interrupted) process.exitCode = 130;
 }
 
 main().catch((error) => {
