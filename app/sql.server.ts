@@ -91,19 +91,29 @@ export function hotPool(): pg.Pool {
   return pgPool("hot");
 }
 
-const TRANSIENT_CODES = new Set(["40P01", "40001"]);
-
-/** A deadlock or serialisation failure: Postgres rolled the transaction back; running it again is safe. */
-export function isTransientError(error: unknown, depth = 0): boolean {
+/** Whether Postgres answered with one of these SQLSTATEs, however Prisma or node-postgres wrapped it. */
+function hasSqlState(error: unknown, codes: Set<string>, prismaCodes: Set<string>, message: RegExp, depth = 0): boolean {
   if (!error || typeof error !== "object" || depth > 4) return false;
   const e = error as Record<string, unknown>;
-  // Prisma reports these as P2034, or as P2010 carrying Postgres' SQLSTATE in the adapter error.
-  if (e.code === "P2034") return true;
+  if (typeof e.code === "string" && prismaCodes.has(e.code)) return true;
   for (const field of ["code", "originalCode"]) {
-    if (typeof e[field] === "string" && TRANSIENT_CODES.has(e[field] as string)) return true;
+    if (typeof e[field] === "string" && codes.has(e[field] as string)) return true;
   }
-  if (typeof e.message === "string" && /deadlock detected|could not serialize access/i.test(e.message)) return true;
-  return ["cause", "meta", "driverAdapterError"].some((field) => isTransientError(e[field], depth + 1));
+  if (typeof e.message === "string" && message.test(e.message)) return true;
+  return ["cause", "meta", "driverAdapterError"].some((field) =>
+    hasSqlState(e[field], codes, prismaCodes, message, depth + 1),
+  );
+}
+
+/** A deadlock or serialisation failure: Postgres rolled the transaction back; running it again is safe. */
+export function isTransientError(error: unknown): boolean {
+  // Prisma reports these as P2034, or as P2010 carrying Postgres' SQLSTATE in the adapter error.
+  return hasSqlState(error, new Set(["40P01", "40001"]), new Set(["P2034"]), /deadlock detected|could not serialize access/i);
+}
+
+/** A unique constraint refused a row (23505; Prisma's P2002). */
+export function isUniqueViolation(error: unknown): boolean {
+  return hasSqlState(error, new Set(["23505"]), new Set(["P2002"]), /duplicate key value violates unique constraint/i);
 }
 
 const backoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * attempt));

@@ -6,7 +6,7 @@
 // inserted into key_tag copy the key's status (the counter triggers count by it).
 import { Prisma, type KeyStatus, type KeyType } from "@prisma/client";
 import prisma from "~/db.server";
-import { hotPool, pgDb, raw, sql, type Sql } from "~/sql.server";
+import { hotPool, isUniqueViolation, pgDb, raw, sql, type Sql } from "~/sql.server";
 import {
   KEYS_PER_PAGE,
   LibraryError,
@@ -472,6 +472,31 @@ async function resolveDestinations(tx: Tx, shopId: number, tagIds: number[], wha
  * "No tag" simply gets the destination (and so leaves "No tag").
  */
 export async function moveKeys({
+  shopId,
+  tagId,
+  selection,
+  destinationTagId,
+  actor,
+}: {
+  shopId: number;
+  tagId: number;
+  selection: KeySelection;
+  destinationTagId: number;
+  actor: string;
+}) {
+  // Another writer can put one of these keys into the destination after this move has checked
+  // (below) and before its UPDATE lands: the UPDATE then waits for it and hits the primary key. Run
+  // again, the move sees that key already there and only takes it out of this tag.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await moveKeysOnce({ shopId, tagId, selection, destinationTagId, actor });
+    } catch (error) {
+      if (attempt >= 3 || !isUniqueViolation(error)) throw error;
+    }
+  }
+}
+
+async function moveKeysOnce({
   shopId,
   tagId,
   selection,

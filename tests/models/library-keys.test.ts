@@ -1,5 +1,6 @@
 // GIVEN a tag's keys, WHEN the merchant searches, filters, pages, deletes, moves or tags them,
 // THEN the list, the tags each key sits in, the counters and the activity log follow the rules.
+import pg from "pg";
 import { beforeEach, describe, expect, it } from "vitest";
 import { prisma, resetDatabase } from "tests/helpers/db";
 import {
@@ -288,6 +289,28 @@ describe("moving keys", () => {
       action: "keys.move",
       summary: 'Moved 3 licence keys from tag "from" to "to"',
     });
+  });
+
+  it("succeeds when another writer puts one of the keys into the destination while the move runs", async () => {
+    const from = await createTag(shopId, "from");
+    const to = await createTag(shopId, "to");
+    const ids = await addKeys(shopId, ["RACE-1", "RACE-2"], { tagIds: [from.id] });
+    // Another transaction tags RACE-1 "to" and has not committed yet: the move's UPDATE waits for it.
+    const other = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await other.connect();
+    try {
+      await other.query("BEGIN");
+      await other.query(`INSERT INTO "key_tag" ("tag_id", "key_id", "shop_id") VALUES ($1, $2, $3)`, [to.id, ids[0], shopId]);
+      const move = moveKeys({ shopId, tagId: from.id, selection: { scope: "ids", ids }, destinationTagId: to.id, actor });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await other.query("COMMIT");
+      expect((await move).moved).toBe(2);
+    } finally {
+      await other.end();
+    }
+    expect(await tagNamesOf(ids[0])).toEqual(["to"]);
+    expect(await tagNamesOf(ids[1])).toEqual(["to"]);
+    await expectCountersTrue(from.id, to.id);
   });
 
   it("moving out of No tag simply adds the tag", async () => {
