@@ -1,11 +1,9 @@
-// Shared benchmark machinery: a throwaway migrated PostgreSQL, repeated timing with median/min/max,
-// figures printed beside their same-run baseline, and JSON results in bench/results/.
+// Shared benchmark machinery: repeated timing with median/min/max, figures printed beside their
+// same-run baseline, and JSON results in bench/results/. The dataset and its PostgreSQL: ./dataset.ts.
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { migrateDatabase } from "../../app/local/migrate";
-import { projectDataDir, startLocalPostgres, type LocalPostgres } from "../../app/local/postgres";
 
 export const quick = process.argv.includes("--quick");
 
@@ -44,15 +42,6 @@ export async function timeRuns(fn: () => Promise<unknown>, { runs = 5, warmup = 
     samples.push(performance.now() - start);
   }
   return stats(samples);
-}
-
-/** A throwaway PostgreSQL with one migrated database; DATABASE_URL is set for app modules. */
-export async function benchDatabase(name: string): Promise<{ url: string; server: LocalPostgres }> {
-  const server = await startLocalPostgres({ dir: projectDataDir("bench", `${name}-${process.pid}`), throwaway: true });
-  const url = await server.createDatabase(`bench_${name}`);
-  await migrateDatabase(url, { quiet: true });
-  process.env.DATABASE_URL = url;
-  return { url, server };
 }
 
 const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
