@@ -18,25 +18,10 @@ import { performance } from "node:perf_hooks";
 import pg from "pg";
 import { to as copyTo } from "pg-copy-streams";
 import { openDataset, SIZE } from "./lib/dataset";
-import { printFigures, quick, stats, writeResults, type Figure, type Stats } from "./lib/harness";
+import { printFigures, quick, stats, withPeakRss, writeResults, type Figure, type Stats } from "./lib/harness";
 
 const KEYS = SIZE.keys;
 const RUNS = quick ? 3 : 5;
-
-/** Peak resident memory of this process while `fn` runs, sampled every 10 ms. */
-async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ result: T; peakMb: number }> {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 10);
-  try {
-    const result = await fn();
-    peak = Math.max(peak, process.memoryUsage().rss);
-    return { result, peakMb: peak / 2 ** 20 };
-  } finally {
-    clearInterval(timer);
-  }
-}
 
 /** The same file written by the database alone: labels, tag lists and zone-shifted times in SQL. */
 const baselineSql = (shopId: number, TIME_ZONE: string) => `

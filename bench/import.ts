@@ -15,7 +15,7 @@ import { createInterface } from "node:readline";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { openDataset } from "./lib/dataset";
-import { printFigures, quick, stats, writeResults, type Figure } from "./lib/harness";
+import { printFigures, quick, stats, withPeakRss, writeResults, type Figure } from "./lib/harness";
 
 const KEYS = quick ? 100_000 : 1_000_000;
 const RUNS = 3;
@@ -35,21 +35,6 @@ async function writeKeyFile(file: string) {
   }
   out.end(buffer);
   await once(out, "finish");
-}
-
-/** Peak resident memory of this process while `fn` runs, sampled every 20 ms. */
-async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ result: T; peakMb: number }> {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 20);
-  try {
-    const result = await fn();
-    peak = Math.max(peak, process.memoryUsage().rss);
-    return { result, peakMb: peak / 2 ** 20 };
-  } finally {
-    clearInterval(timer);
-  }
 }
 
 async function main() {
@@ -149,7 +134,7 @@ async function main() {
       await emptyKeyTables();
       baseline.push(await baselineCopy(run));
       await emptyKeyTables();
-      const measured = await withPeakRss(() => appImport(run));
+      const measured = await withPeakRss(() => appImport(run), 20);
       peakMb = Math.max(peakMb, measured.peakMb);
       app.push(measured.result);
       console.log(

@@ -32,6 +32,21 @@ export function stats(samples: number[]): Stats {
   return { median, min: sorted[0], max: sorted[sorted.length - 1], runs: sorted.length };
 }
 
+/** Peak resident memory of this process while `fn` runs, sampled every `everyMs`. */
+export async function withPeakRss<T>(fn: () => Promise<T>, everyMs = 10): Promise<{ result: T; peakMb: number }> {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, everyMs);
+  try {
+    const result = await fn();
+    peak = Math.max(peak, process.memoryUsage().rss);
+    return { result, peakMb: peak / 2 ** 20 };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 /** Runs fn `runs` times (after `warmup` untimed runs) and returns milliseconds per run. */
 export async function timeRuns(fn: () => Promise<unknown>, { runs = 5, warmup = 1 } = {}): Promise<Stats> {
   for (let i = 0; i < warmup; i++) await fn();
