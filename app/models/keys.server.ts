@@ -471,44 +471,28 @@ async function resolveDestinations(tx: Tx, shopId: number, tagIds: number[], wha
  * or the customer's access. A key in several tags swaps this tag for the destination; a key from
  * "No tag" simply gets the destination (and so leaves "No tag").
  */
-export async function moveKeys({
-  shopId,
-  tagId,
-  selection,
-  destinationTagId,
-  actor,
-}: {
+interface MoveKeys {
   shopId: number;
   tagId: number;
   selection: KeySelection;
   destinationTagId: number;
   actor: string;
-}) {
+}
+
+export async function moveKeys(move: MoveKeys) {
   // Another writer can put one of these keys into the destination after this move has checked
   // (below) and before its UPDATE lands: the UPDATE then waits for it and hits the primary key. Run
   // again, the move sees that key already there and only takes it out of this tag.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await moveKeysOnce({ shopId, tagId, selection, destinationTagId, actor });
+      return await moveKeysOnce(move);
     } catch (error) {
       if (attempt >= 3 || !isUniqueViolation(error)) throw error;
     }
   }
 }
 
-async function moveKeysOnce({
-  shopId,
-  tagId,
-  selection,
-  destinationTagId,
-  actor,
-}: {
-  shopId: number;
-  tagId: number;
-  selection: KeySelection;
-  destinationTagId: number;
-  actor: string;
-}) {
+async function moveKeysOnce({ shopId, tagId, selection, destinationTagId, actor }: MoveKeys) {
   return prisma.$transaction(async (tx) => {
     const tag = await lockSourceTag(tx, shopId, tagId);
     if (destinationTagId === tag.id) {
