@@ -1,11 +1,11 @@
 // The offline demo in real Chromium, as a merchant meets it: the admin frame around the embedded app,
 // App Bridge's stand-in (session tokens, nav menu, title bar, toasts, resource picker, save bar,
 // modal) and the app refusing anything not signed with its secret.
-import type { Browser, BrowserContext, Frame, Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from "vitest";
 import { DEMO_PRODUCTS, DEMO_SHOP, DEMO_SHOP_NAME, DEMO_STAFF } from "~/demo/catalog";
 import { verifySessionToken } from "~/demo/session-token";
-import { launchBrowser, startDemoApp, type DemoApp } from "tests/helpers/browser";
+import { launchBrowser, startDemoApp, type DemoApp, waitForAppFrame } from "tests/helpers/browser";
 import { BROWSER_UA, sessionToken, TEST_API_KEY, TEST_API_SECRET } from "tests/helpers/shopify";
 
 let demo: DemoApp;
@@ -37,12 +37,7 @@ afterEach(async () => {
 });
 
 /** The app's iframe, once its App Bridge stand-in is up. */
-async function appFrame(): Promise<Frame> {
-  const handle = await page.waitForSelector("#app-iframe");
-  const frame = (await handle.contentFrame())!;
-  await frame.waitForFunction(() => Boolean(window.shopify?.config?.shop));
-  return frame;
-}
+const appFrame = () => waitForAppFrame(page);
 
 async function openAdmin(path = "/") {
   await page.goto(`${demo.url}${path}`);

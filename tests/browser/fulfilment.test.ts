@@ -2,11 +2,11 @@
 // frame: linking products and single variants picked with the resource picker, and replacing,
 // returning and revoking an order's keys after confirming. Tests share the seeded demo store and
 // read what they expect from the database.
-import type { Browser, BrowserContext, Frame, Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import prisma from "~/db.server";
 import { closePgPool } from "~/pg.server";
-import { launchBrowser, startDemoApp, type DemoApp } from "tests/helpers/browser";
+import { launchBrowser, startDemoApp, type DemoApp, waitForAppFrame } from "tests/helpers/browser";
 import { BROWSER_UA } from "tests/helpers/shopify";
 
 // Generous: the machines running this suite are often busy, and each step waits on real rendering.
@@ -51,12 +51,7 @@ afterEach(async ({ task }) => {
   expect(pageErrors).toEqual([]);
 });
 
-async function appFrame(): Promise<Frame> {
-  const handle = await page.waitForSelector("#app-iframe");
-  const frame = (await handle.contentFrame())!;
-  await frame.waitForFunction(() => Boolean(window.shopify?.config?.shop));
-  return frame;
-}
+const appFrame = () => waitForAppFrame(page);
 
 async function openApp(path: string, heading: string) {
   await page.goto(`${demo.url}/apps/keyshelf${path}`);

@@ -7,7 +7,7 @@ import path from "node:path";
 import type { Browser, BrowserContext, Frame, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { prisma } from "tests/helpers/db";
-import { launchBrowser, startDemoApp, type DemoApp } from "tests/helpers/browser";
+import { launchBrowser, startDemoApp, type DemoApp, waitForAppFrame } from "tests/helpers/browser";
 import { BROWSER_UA } from "tests/helpers/shopify";
 
 let demo: DemoApp;
@@ -41,12 +41,7 @@ afterEach(async () => {
   expect(pageErrors).toEqual([]);
 });
 
-async function appFrame(): Promise<Frame> {
-  const handle = await page.waitForSelector("#app-iframe");
-  const frame = (await handle.contentFrame())!;
-  await frame.waitForFunction(() => Boolean(window.shopify?.config?.shop));
-  return frame;
-}
+const appFrame = () => waitForAppFrame(page);
 
 async function shopId() {
   return (await prisma.shop.findUniqueOrThrow({ where: { domain: demo.shop } })).id;

@@ -5,7 +5,7 @@ import type { Browser, BrowserContext, Frame, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import prisma from "~/db.server";
 import { TAG_NAME_RULE } from "~/lib/tags";
-import { launchBrowser, startDemoApp, type DemoApp } from "tests/helpers/browser";
+import { launchBrowser, startDemoApp, type DemoApp, waitForAppFrame } from "tests/helpers/browser";
 import { BROWSER_UA } from "tests/helpers/shopify";
 
 // Generous: the machines running this suite are often busy, and each step waits on real rendering.
@@ -49,12 +49,7 @@ afterEach(async ({ task }) => {
   expect(pageErrors).toEqual([]);
 });
 
-async function appFrame(): Promise<Frame> {
-  const handle = await page.waitForSelector("#app-iframe");
-  const frame = (await handle.contentFrame())!;
-  await frame.waitForFunction(() => Boolean(window.shopify?.config?.shop));
-  return frame;
-}
+const appFrame = () => waitForAppFrame(page);
 
 async function openApp(path: string, heading: string) {
   await page.goto(`${demo.url}/apps/keyshelf${path}`);

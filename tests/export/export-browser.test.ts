@@ -10,7 +10,7 @@ import prisma from "~/db.server";
 import { startMailCatcher, type MailCatcher } from "~/demo/mail-catcher";
 import { runBackgroundTick } from "~/models/background.server";
 import { closeMailTransport } from "~/models/mailer.server";
-import { launchBrowser, startDemoApp, type DemoApp } from "tests/helpers/browser";
+import { launchBrowser, startDemoApp, type DemoApp, waitForAppFrame } from "tests/helpers/browser";
 import { BROWSER_UA } from "tests/helpers/shopify";
 import { expectedRows, readCsv } from "./fixtures";
 
@@ -49,10 +49,7 @@ afterAll(async () => {
 
 async function appFrame(path: string): Promise<Frame> {
   await page.goto(`${demo.url}/apps/keyshelf${path}`);
-  const handle = await page.waitForSelector("#app-iframe");
-  const frame = (await handle.contentFrame())!;
-  await frame.waitForFunction(() => Boolean(window.shopify?.config?.shop));
-  return frame;
+  return waitForAppFrame(page);
 }
 
 async function downloaded(trigger: () => Promise<void>) {

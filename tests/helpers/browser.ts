@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type Browser, type Frame, type Page } from "playwright-core";
 import { freePort } from "~/local/postgres";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -43,4 +43,12 @@ export async function launchBrowser(): Promise<Browser> {
   });
   browser.on("disconnected", () => rmSync(profile, { recursive: true, force: true }));
   return browser;
+}
+
+/** The app's iframe inside the demo's admin frame, once App Bridge has its configuration. */
+export async function waitForAppFrame(page: Page): Promise<Frame> {
+  const handle = await page.waitForSelector("#app-iframe");
+  const frame = (await handle.contentFrame())!;
+  await frame.waitForFunction(() => Boolean(window.shopify?.config?.shop));
+  return frame;
 }

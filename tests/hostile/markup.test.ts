@@ -5,7 +5,7 @@
 import type { Browser, BrowserContext, Frame, Page } from "playwright-core";
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser, startDemoApp, type DemoApp } from "tests/helpers/browser";
+import { launchBrowser, startDemoApp, type DemoApp, waitForAppFrame } from "tests/helpers/browser";
 import { prisma } from "tests/helpers/db";
 import { addKeys } from "tests/helpers/library";
 import { BROWSER_UA } from "tests/helpers/shopify";
@@ -51,10 +51,7 @@ afterAll(async () => {
 
 async function appFrame(path: string): Promise<Frame> {
   await page.goto(`${demo.url}/apps/keyshelf${path}`);
-  const handle = await page.waitForSelector("#app-iframe");
-  const frame = (await handle.contentFrame())!;
-  await frame.waitForFunction(() => Boolean(window.shopify?.config?.shop));
-  return frame;
+  return waitForAppFrame(page);
 }
 
 describe("markup and formulas in keys and tag names", () => {
