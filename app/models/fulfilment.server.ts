@@ -57,21 +57,20 @@ export function runTransaction<T>(work: (tx: Tx) => Promise<T>, options?: { time
   return prismaTransaction(prisma, work, options);
 }
 
-/** Records a webhook event; false when it was handled before (Shopify redelivers with the same id). */
-export async function claimWebhookEvent(
-  db: Db,
-  event: { shopDomain: string; topic: string; eventId: string; webhookId?: string },
-) {
-  const rows = await db.query<{ claimed: number }>(
-    prepared(
-      "keyshelf_claim_event",
-      sql`
+type WebhookEventRef = { shopDomain: string; topic: string; eventId: string; webhookId?: string };
+
+/** Records a webhook event: returns a row only the first time (Shopify redelivers with the same id). */
+function insertWebhookEvent(event: WebhookEventRef) {
+  return sql`
     INSERT INTO "webhook_event" ("shop_domain", "topic", "event_id", "webhook_id", "processed_at")
     VALUES (${event.shopDomain}, ${event.topic}, ${event.eventId}, ${event.webhookId ?? ""}, now())
     ON CONFLICT DO NOTHING
-    RETURNING 1 AS "claimed"`,
-    ),
-  );
+    RETURNING 1`;
+}
+
+/** Records a webhook event; false when it was handled before. */
+export async function claimWebhookEvent(db: Db, event: WebhookEventRef) {
+  const rows = await db.query(prepared("keyshelf_claim_event", insertWebhookEvent(event)));
   return rows.length === 1;
 }
 
@@ -305,12 +304,7 @@ async function recordNewOrder(event: OrderEvent, facts: OrderFacts): Promise<Tra
     prepared(
       "keyshelf_record_new_order",
       sql`
-    WITH event AS (
-      INSERT INTO "webhook_event" ("shop_domain", "topic", "event_id", "webhook_id", "processed_at")
-      VALUES (${event.shopDomain}, ${topic}, ${event.eventId}, ${event.webhookId ?? ""}, now())
-      ON CONFLICT DO NOTHING
-      RETURNING 1
-    ), existing AS (
+    WITH event AS (${insertWebhookEvent({ ...event, topic })}), existing AS (
       SELECT 1 FROM "order" o WHERE o."shop_id" = ${context.shopId}::int AND o."shopify_id" = ${order.id}::bigint
     ), gate AS (
       -- The ids of the new order and its lines are drawn first: the keys are claimed before the
@@ -419,12 +413,7 @@ async function recordOrderInTransaction(
       prepared(
         "keyshelf_record_order",
         sql`
-      WITH event AS (
-        INSERT INTO "webhook_event" ("shop_domain", "topic", "event_id", "webhook_id", "processed_at")
-        VALUES (${event.shopDomain}, ${topic}, ${event.eventId}, ${event.webhookId ?? ""}, now())
-        ON CONFLICT DO NOTHING
-        RETURNING 1
-      ), upserted AS (
+      WITH event AS (${insertWebhookEvent({ ...event, topic })}), upserted AS (
         INSERT INTO "order" ("shop_id", "shopify_id", "name", "email", "customer_id", "confirmation_number",
           "financial_status", "carries_keys", "awaiting_payment", "placed_at", "paid_at", "cancelled_at", "updated_at")
         SELECT ${context.shopId}::int, ${order.id}::bigint, ${order.name}::text, ${orderEmail(order)}::text,
