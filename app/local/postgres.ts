@@ -42,6 +42,8 @@ export async function startLocalPostgres(options: {
   /** Throw the folder away first and on stop (tests, benchmarks). */
   throwaway?: boolean;
   port?: number;
+  /** Extra server settings, e.g. { shared_buffers: "2GB" } for benchmarks. */
+  settings?: Record<string, string>;
   log?: (line: string) => void;
 }): Promise<LocalPostgres> {
   const { dir, throwaway = false } = options;
@@ -61,6 +63,7 @@ export async function startLocalPostgres(options: {
       "-c", "listen_addresses=127.0.0.1",
       "-c", "max_connections=200",
       ...(throwaway ? ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"] : []),
+      ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ["-c", `${name}=${value}`]),
     ],
     onLog: options.log ?? (() => {}),
     onError: (error) => options.log?.(String(error)),
