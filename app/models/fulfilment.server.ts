@@ -27,7 +27,7 @@ import {
   refundPayloadSchema,
   type OrderPayload,
 } from "~/lib/shopify-payloads";
-import { hotPool, hotTransaction, pgDb, prepared, prismaDb, prismaTransaction, sql, type Db } from "~/sql.server";
+import { hotPool, hotTransaction, pgDb, prepared, prismaDb, prismaTransaction, raw, sql, type Db } from "~/sql.server";
 import { recordAudit } from "./audit.server";
 import { checkLowStock, lowStockMayHaveChanged, type TagStockSnapshot } from "./low-stock.server";
 
@@ -59,11 +59,16 @@ export function runTransaction<T>(work: (tx: Tx) => Promise<T>, options?: { time
 
 type WebhookEventRef = { shopDomain: string; topic: string; eventId: string; webhookId?: string };
 
-/** Records a webhook event: returns a row only the first time (Shopify redelivers with the same id). */
-function insertWebhookEvent(event: WebhookEventRef) {
+/**
+ * Records a webhook event: returns a row only the first time (Shopify redelivers with the same id).
+ * `onlyIf`, fixed SQL of the enclosing statement, lets that statement record the event only when it
+ * does the event's work.
+ */
+function insertWebhookEvent(event: WebhookEventRef, onlyIf = raw("true")) {
   return sql`
     INSERT INTO "webhook_event" ("shop_domain", "topic", "event_id", "webhook_id", "processed_at")
-    VALUES (${event.shopDomain}, ${event.topic}, ${event.eventId}, ${event.webhookId ?? ""}, now())
+    SELECT ${event.shopDomain}::text, ${event.topic}::text, ${event.eventId}::text, ${event.webhookId ?? ""}::text, now()
+    WHERE ${onlyIf}
     ON CONFLICT DO NOTHING
     RETURNING 1`;
 }
@@ -137,6 +142,7 @@ function lineTitle(line: OrderPayload["line_items"][number]) {
 /**
  * The shop's settings and, for each line item that can carry keys, its link: a variant link
  * overrides its product's link. One round trip, before the transaction (links are configuration).
+ * The one-statement path for new orders (recordNewOrder) resolves the same links itself.
  */
 async function loadOrderContext(shopDomain: string, order: OrderPayload): Promise<OrderContext | null> {
   const candidates = order.line_items.filter(isKeyCandidate);
@@ -211,43 +217,52 @@ async function loadOrderContext(shopDomain: string, order: OrderPayload): Promis
 export async function receiveOrder(event: OrderEvent): Promise<ReceiveOrderResult> {
   const topic = normaliseTopic(event.topic);
   const order = parsePayload(orderPayloadSchema, event.payload);
-  const context = await loadOrderContext(event.shopDomain, order);
-
-  if (!context || context.uninstalled) {
-    const claimed = await hotTransaction((db) => claimWebhookEvent(db, { ...event, topic }));
-    if (!claimed) return { status: "duplicate" };
-    return { status: "ignored", reason: context ? "uninstalled" : "unknown-shop" };
-  }
-
   const paidNow = topic === "orders/paid" || order.financial_status === "paid";
   const cancelled = order.cancelled_at !== null;
-  const due = !cancelled && (context.assignTrigger === "ORDER_CREATED" || paidNow);
-  const facts: OrderFacts = { topic, order, context, paidNow, cancelled, due };
 
-  // Most deliveries are the first of a new order: one statement records and serves it. Anything
-  // else (an order seen before, orders/paid, generated keys, a race with another delivery of the
-  // same order) takes the transaction below, which handles every case.
-  let result: TransactionResult | undefined;
+  // Most deliveries are the first of a new order: one statement reads the shop's settings and links,
+  // records the order and serves it. Anything else (an order seen before, orders/paid, generated
+  // keys, an unknown or uninstalled shop, a race with another delivery of the same order) loads the
+  // context and takes the transaction below, which handles every case.
   let alreadyClaimed = false;
   let raced = false;
-  if (topic === "orders/create" && !context.lines.some((line) => line.source === "AUTO_GENERATE")) {
+  if (topic === "orders/create") {
     try {
-      const fast = await recordNewOrder(event, facts);
-      if (fast === "existing") alreadyClaimed = true;
-      else result = fast;
+      const fast = await recordNewOrder({ ...event, topic }, order, { paidNow, cancelled });
+      if (fast.status === "duplicate") return fast;
+      if (fast.status === "recorded") return finishOrder(fast.shopId, fast.linkedTagIds, fast.result, false);
+      alreadyClaimed = fast.status === "existing";
     } catch (error) {
       if (!isOrderRace(error)) throw error;
       raced = true;
     }
   }
-  result ??= await recordOrderInTransaction(event, facts, alreadyClaimed);
 
+  const context = await loadOrderContext(event.shopDomain, order);
+  if (!context || context.uninstalled) {
+    const claimed = alreadyClaimed || (await hotTransaction((db) => claimWebhookEvent(db, { ...event, topic })));
+    if (!claimed) return { status: "duplicate" };
+    return { status: "ignored", reason: context ? "uninstalled" : "unknown-shop" };
+  }
+  const due = !cancelled && (context.assignTrigger === "ORDER_CREATED" || paidNow);
+  const facts: OrderFacts = { topic, order, context, paidNow, cancelled, due };
+  const result = await recordOrderInTransaction(event, facts, alreadyClaimed);
   if (result.status === "duplicate") return result;
+  return finishOrder(context.shopId, tagsOfLines(context.lines), result, raced);
+}
+
+/** After an order is recorded: waiting orders, low-stock alerts, and the caller's answer. */
+async function finishOrder(
+  shopId: number,
+  linkedTagIds: number[],
+  result: Extract<TransactionResult, { status: "recorded" }>,
+  raced: boolean,
+): Promise<ReceiveOrderResult> {
   // Keys this delivery held while it lost a race went back to the pool: other orders may have
   // recorded a shortfall meanwhile.
   if (result.shortfall > 0 || raced)
-    await fillIfStockAppeared(context.shopId, result.tagIds.length ? result.tagIds : tagsOfLines(context.lines));
-  if (lowStockMayHaveChanged(result.stock)) await checkLowStock({ shopId: context.shopId, tagIds: result.tagIds });
+    await fillIfStockAppeared(shopId, result.tagIds.length ? result.tagIds : linkedTagIds);
+  if (lowStockMayHaveChanged(result.stock)) await checkLowStock({ shopId, tagIds: result.tagIds });
   const { tagIds: _touched, stock: _stock, ...answer } = result;
   return answer;
 }
@@ -288,15 +303,46 @@ function isOrderRace(error: unknown): boolean {
   return e?.code === "23503" || (e?.code === "23505" && e.constraint !== "webhook_event_pkey");
 }
 
-/** orders/create for an order this snapshot has never seen, in one autocommitted statement. */
-async function recordNewOrder(event: OrderEvent, facts: OrderFacts): Promise<TransactionResult | "existing"> {
-  const { topic, order, context, paidNow, cancelled, due } = facts;
-  const carriesKeys = context.lines.length > 0;
-  const tagIds = tagsOfLines(context.lines);
+type NewOrderOutcome =
+  | { status: "duplicate" }
+  /** The event is recorded and the order exists: the transaction path serves it. */
+  | { status: "existing" }
+  /** Nothing done: generated keys, an unknown or uninstalled shop (the transaction path decides). */
+  | { status: "elsewhere" }
+  | {
+      status: "recorded";
+      shopId: number;
+      linkedTagIds: number[];
+      result: Extract<TransactionResult, { status: "recorded" }>;
+    };
+
+/**
+ * orders/create for an order this snapshot has never seen, in one autocommitted statement that also
+ * reads what loadOrderContext would (the shop's settings, each line's link), so that the common
+ * delivery is one round trip.
+ */
+async function recordNewOrder(
+  event: WebhookEventRef,
+  order: OrderPayload,
+  { paidNow, cancelled }: { paidNow: boolean; cancelled: boolean },
+): Promise<NewOrderOutcome> {
+  const items = order.line_items.filter(isKeyCandidate).map((item, i) => ({
+    ord: i + 1,
+    line_item_id: String(item.id),
+    product_id: item.product_id === null ? null : String(item.product_id),
+    variant_id: item.variant_id === null ? null : String(item.variant_id),
+    title: lineTitle(item),
+    quantity: item.quantity,
+  }));
   const [row] = await pgDb(hotPool()).query<{
+    shopId: number | null;
+    eligible: boolean;
     fresh: boolean;
     existing: boolean;
     orderId: number | null;
+    due: boolean;
+    carriesKeys: boolean;
+    linkedTagIds: number[];
     assigned: number;
     shortfall: number;
     stock: TagStockSnapshot[];
@@ -304,21 +350,35 @@ async function recordNewOrder(event: OrderEvent, facts: OrderFacts): Promise<Tra
     prepared(
       "keyshelf_record_new_order",
       sql`
-    WITH event AS (${insertWebhookEvent({ ...event, topic })}), existing AS (
-      SELECT 1 FROM "order" o WHERE o."shop_id" = ${context.shopId}::int AND o."shopify_id" = ${order.id}::bigint
+    WITH ctx AS (
+      SELECT s."id" AS shop_id, s."uninstalled_at" IS NULL AS installed,
+        NOT ${cancelled}::boolean AND (s."assign_trigger" = 'ORDER_CREATED' OR ${paidNow}::boolean) AS due
+      FROM "shop" s WHERE s."domain" = ${event.shopDomain}::text
+    ), linked AS (
+      -- Each line item's link, as loadOrderContext resolves it: a variant link overrides its product's.
+      SELECT DISTINCT ON (i.ord) i.*, pl."source"::text AS source, pl."tag_id", pl."keys_per_unit",
+        i.quantity * pl."keys_per_unit" AS keys_needed
+      FROM ctx CROSS JOIN jsonb_to_recordset(${JSON.stringify(items)}::jsonb) AS i(
+        ord int, line_item_id bigint, product_id bigint, variant_id bigint, title text, quantity int)
+      JOIN "product_link" pl ON pl."shop_id" = ctx.shop_id AND pl."product_id" = i.product_id
+        AND (pl."variant_id" IS NULL OR pl."variant_id" = i.variant_id)
+      ORDER BY i.ord, pl."variant_id" NULLS LAST
+    ), eligible AS (
+      -- Generated keys, or a shop that is unknown or uninstalled: nothing is done here, not even the
+      -- event recorded, and the caller takes the transaction path.
+      SELECT ctx.* FROM ctx WHERE ctx.installed AND NOT EXISTS (SELECT 1 FROM linked WHERE source = 'AUTO_GENERATE')
+    ), event AS (${insertWebhookEvent(event, raw("EXISTS (SELECT 1 FROM eligible)"))}), existing AS (
+      SELECT 1 FROM "order" o, eligible WHERE o."shop_id" = eligible.shop_id AND o."shopify_id" = ${order.id}::bigint
     ), gate AS (
       -- The ids of the new order and its lines are drawn first: the keys are claimed before the
       -- rows exist (the rows carry the counts of what was claimed).
-      SELECT nextval(pg_get_serial_sequence('"order"', 'id'))::int AS order_id
-      FROM event WHERE NOT EXISTS (SELECT 1 FROM existing)
+      SELECT nextval(pg_get_serial_sequence('"order"', 'id'))::int AS order_id, eligible.shop_id, eligible.due
+      FROM event, eligible WHERE NOT EXISTS (SELECT 1 FROM existing)
     ), lines_in AS (
-      SELECT x.*, nextval(pg_get_serial_sequence('"order_line"', 'id'))::int AS line_id
-      FROM gate, jsonb_to_recordset(${JSON.stringify(context.lines.map((line, ord) => ({ ...line, ord })))}::jsonb) AS x(
-        ord int, line_item_id bigint, product_id bigint, variant_id bigint, title text, quantity int, source text,
-        tag_id int, keys_per_unit int, keys_needed int)
+      SELECT linked.*, nextval(pg_get_serial_sequence('"order_line"', 'id'))::int AS line_id FROM gate, linked
     ), need AS (
       SELECT line_id, "tag_id", keys_needed AS n, sum(keys_needed) OVER (PARTITION BY "tag_id" ORDER BY ord) AS upto
-      FROM lines_in WHERE ${due}::boolean AND source = 'TAG' AND "tag_id" IS NOT NULL
+      FROM lines_in, gate WHERE gate.due AND source = 'TAG' AND "tag_id" IS NOT NULL
     ), per_tag AS (
       SELECT "tag_id", sum(n)::int AS n FROM need GROUP BY "tag_id"
     ), picked AS (
@@ -326,7 +386,7 @@ async function recordNewOrder(event: OrderEvent, facts: OrderFacts): Promise<Tra
       FROM per_tag CROSS JOIN LATERAL (
         SELECT k."id" FROM "key_tag" kt CROSS JOIN LATERAL (
           SELECT k."id" FROM "license_key" k
-          WHERE k."id" = kt."key_id" AND k."status" = 'PENDING' AND k."shop_id" = ${context.shopId}::int
+          WHERE k."id" = kt."key_id" AND k."status" = 'PENDING' AND k."shop_id" = (SELECT shop_id FROM gate)
           OFFSET 0 FOR UPDATE SKIP LOCKED
         ) k
         WHERE kt."tag_id" = per_tag."tag_id" AND kt."status" = 'PENDING'
@@ -346,9 +406,9 @@ async function recordNewOrder(event: OrderEvent, facts: OrderFacts): Promise<Tra
     ), new_order AS (
       INSERT INTO "order" ("id", "shop_id", "shopify_id", "name", "email", "customer_id", "confirmation_number",
         "financial_status", "carries_keys", "awaiting_payment", "shortfall", "placed_at", "paid_at", "cancelled_at", "updated_at")
-      SELECT gate.order_id, ${context.shopId}::int, ${order.id}::bigint, ${order.name}::text, ${orderEmail(order)}::text,
+      SELECT gate.order_id, gate.shop_id, ${order.id}::bigint, ${order.name}::text, ${orderEmail(order)}::text,
         ${order.customer?.id ?? null}::bigint, ${order.confirmation_number}::text, ${order.financial_status}::text,
-        ${carriesKeys}::boolean, ${carriesKeys && !due && !cancelled}::boolean,
+        EXISTS (SELECT 1 FROM linked), EXISTS (SELECT 1 FROM linked) AND NOT gate.due AND NOT ${cancelled}::boolean,
         (SELECT COALESCE(sum(n), 0)::int FROM need) - (SELECT count(*)::int FROM claimed),
         ${iso(order.created_at) ?? iso(new Date())}::timestamptz, ${paidNow ? iso(new Date()) : null}::timestamptz,
         ${iso(order.cancelled_at)}::timestamptz, now()
@@ -360,12 +420,16 @@ async function recordNewOrder(event: OrderEvent, facts: OrderFacts): Promise<Tra
     ), new_lines AS (
       INSERT INTO "order_line" ("id", "shop_id", "order_id", "line_item_id", "product_id", "variant_id", "title", "quantity",
         "source", "tag_id", "keys_per_unit", "keys_needed", "keys_assigned")
-      SELECT l.line_id, ${context.shopId}::int, gate.order_id, l.line_item_id, l.product_id, l.variant_id, l.title, l.quantity,
+      SELECT l.line_id, gate.shop_id, gate.order_id, l.line_item_id, l.product_id, l.variant_id, l.title, l.quantity,
         l.source::"LinkSource", l."tag_id", l.keys_per_unit, l.keys_needed, COALESCE(per_line.n, 0)
       FROM lines_in l CROSS JOIN gate LEFT JOIN per_line ON per_line."order_line_id" = l.line_id
     )
-    SELECT EXISTS (SELECT 1 FROM event) AS "fresh", EXISTS (SELECT 1 FROM existing) AS "existing",
-      (SELECT "id" FROM new_order) AS "orderId", (SELECT count(*)::int FROM claimed) AS "assigned",
+    SELECT (SELECT shop_id FROM ctx) AS "shopId", EXISTS (SELECT 1 FROM eligible) AS "eligible",
+      EXISTS (SELECT 1 FROM event) AS "fresh", EXISTS (SELECT 1 FROM existing) AS "existing",
+      (SELECT "id" FROM new_order) AS "orderId", COALESCE((SELECT due FROM eligible), false) AS "due",
+      EXISTS (SELECT 1 FROM linked) AS "carriesKeys",
+      ARRAY(SELECT DISTINCT "tag_id" FROM linked WHERE source = 'TAG' AND "tag_id" IS NOT NULL) AS "linkedTagIds",
+      (SELECT count(*)::int FROM claimed) AS "assigned",
       (SELECT COALESCE(sum(n), 0)::int FROM need) - (SELECT count(*)::int FROM claimed) AS "shortfall",
       (SELECT COALESCE(json_agg(json_build_object(
           'id', t."id", 'pending', t."pending_count" - COALESCE(c.n, 0), 'threshold', t."low_stock_threshold",
@@ -373,20 +437,26 @@ async function recordNewOrder(event: OrderEvent, facts: OrderFacts): Promise<Tra
         FROM "tag" t LEFT JOIN (
           SELECT need."tag_id", count(*)::int AS n FROM claimed JOIN need ON need.line_id = claimed."order_line_id" GROUP BY need."tag_id"
         ) c ON c."tag_id" = t."id"
-        WHERE t."id" = ANY(${tagIds}::int[])) AS "stock"`,
+        WHERE t."id" IN (SELECT "tag_id" FROM linked WHERE source = 'TAG')) AS "stock"`,
     ),
   );
+  if (!row.eligible) return { status: "elsewhere" };
   if (!row.fresh) return { status: "duplicate" };
-  if (row.orderId === null) return "existing";
+  if (row.orderId === null) return { status: "existing" };
   return {
     status: "recorded",
-    orderId: row.orderId,
-    keysAssigned: row.assigned,
-    shortfall: row.shortfall,
-    awaitingPayment: carriesKeys && !due && !cancelled,
-    cancelled,
-    tagIds: due ? tagIds : [],
-    stock: row.stock,
+    shopId: row.shopId as number,
+    linkedTagIds: row.linkedTagIds,
+    result: {
+      status: "recorded",
+      orderId: row.orderId,
+      keysAssigned: row.assigned,
+      shortfall: row.shortfall,
+      awaitingPayment: row.carriesKeys && !row.due && !cancelled,
+      cancelled,
+      tagIds: row.due ? row.linkedTagIds : [],
+      stock: row.stock,
+    },
   };
 }
 

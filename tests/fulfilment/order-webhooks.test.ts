@@ -206,6 +206,23 @@ describe("orders/create", () => {
     expect(await prisma.order.count()).toBe(0);
     expect(await prisma.licenseKey.count({ where: { status: "ASSIGNED" } })).toBe(0);
   });
+
+  it("records, once, an order event of a shop the app does not know, and nothing else", async () => {
+    const { shop, tag } = await shopWithTag(TEST_SHOP, "pro", 5);
+    await link(shop.id, PRODUCT, { tagId: tag.id });
+    const payload = orderPayload({ lines: [{ productId: PRODUCT }] });
+
+    for (let i = 0; i < 2; i++)
+      expect((await deliver("orders/create", "stranger.myshopify.com", payload, { eventId: "evt-x" })).status).toBe(
+        200,
+      );
+
+    expect(await prisma.order.count()).toBe(0);
+    expect(await prisma.licenseKey.count({ where: { status: "ASSIGNED" } })).toBe(0);
+    expect(await prisma.webhookEvent.findMany({ select: { shopDomain: true, eventId: true } })).toEqual([
+      { shopDomain: "stranger.myshopify.com", eventId: "evt-x" },
+    ]);
+  });
 });
 
 describe("not enough keys", () => {
