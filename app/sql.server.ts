@@ -14,7 +14,7 @@ export interface Sql {
 }
 
 const RAW = Symbol("raw");
-interface Raw {
+export interface Raw {
   [RAW]: string;
 }
 

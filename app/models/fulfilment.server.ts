@@ -27,7 +27,19 @@ import {
   refundPayloadSchema,
   type OrderPayload,
 } from "~/lib/shopify-payloads";
-import { hotPool, hotTransaction, pgDb, prepared, prismaDb, prismaTransaction, raw, sql, type Db } from "~/sql.server";
+import {
+  hotPool,
+  hotTransaction,
+  pgDb,
+  prepared,
+  prismaDb,
+  prismaTransaction,
+  raw,
+  sql,
+  type Db,
+  type Raw,
+  type Sql,
+} from "~/sql.server";
 import { recordAudit } from "./audit.server";
 import { checkLowStock, lowStockMayHaveChanged, type TagStockSnapshot } from "./low-stock.server";
 
@@ -140,9 +152,24 @@ function lineTitle(line: OrderPayload["line_items"][number]) {
 }
 
 /**
- * The shop's settings and, for each line item that can carry keys, its link: a variant link
- * overrides its product's link. One round trip, before the transaction (links are configuration).
- * The one-statement path for new orders (recordNewOrder) resolves the same links itself.
+ * Each line item's product link, the one place of the rule: a variant's own link overrides its
+ * product's; an item linked by neither yields no row. `items` is SQL yielding (ord, product_id,
+ * variant_id, ...) rows; `shopId` is SQL naming the shop's id in the enclosing query.
+ */
+function linkOfEachItem(shopId: Raw, items: Sql) {
+  return sql`
+    SELECT DISTINCT ON (li.ord) li.*, pl."source"::text AS source, pl."tag_id", pl."keys_per_unit",
+      pl."auto_pattern", pl."auto_prefix"
+    FROM (${items}) li
+    JOIN "product_link" pl ON pl."shop_id" = ${shopId} AND pl."product_id" = li.product_id
+      AND (pl."variant_id" IS NULL OR pl."variant_id" = li.variant_id)
+    ORDER BY li.ord, pl."variant_id" NULLS LAST`;
+}
+
+/**
+ * The shop's settings and, for each line item that can carry keys, its link (linkOfEachItem). One
+ * round trip, before the transaction (links are configuration). The one-statement path for new
+ * orders (recordNewOrder) reads the same links inside its statement.
  */
 async function loadOrderContext(shopDomain: string, order: OrderPayload): Promise<OrderContext | null> {
   const candidates = order.line_items.filter(isKeyCandidate);
@@ -168,14 +195,11 @@ async function loadOrderContext(shopDomain: string, order: OrderPayload): Promis
     SELECT s."id" AS "shopId", s."assign_trigger" AS "assignTrigger", s."uninstalled_at" IS NOT NULL AS "uninstalled",
       (SELECT t."id" FROM "tag" t WHERE t."shop_id" = s."id" AND t."kind" = 'AUTO_GENERATED') AS "autoTagId",
       COALESCE((
-        SELECT json_agg(chosen) FROM (
-          SELECT DISTINCT ON (li.ord) li.ord::int AS ord, pl."source", pl."tag_id", pl."keys_per_unit",
-                 pl."auto_pattern", pl."auto_prefix"
-          FROM unnest(${productIds}::bigint[], ${variantIds}::bigint[]) WITH ORDINALITY AS li(product_id, variant_id, ord)
-          JOIN "product_link" pl ON pl."shop_id" = s."id" AND pl."product_id" = li.product_id
-            AND (pl."variant_id" IS NULL OR pl."variant_id" = li.variant_id)
-          ORDER BY li.ord, pl."variant_id" NULLS LAST
-        ) chosen
+        SELECT json_agg(chosen) FROM (${linkOfEachItem(
+          raw(`s."id"`),
+          sql`SELECT product_id, variant_id, ord::int FROM unnest(${productIds}::bigint[], ${variantIds}::bigint[])
+            WITH ORDINALITY AS li(product_id, variant_id, ord)`,
+        )}) chosen
       ), '[]'::json) AS "links"
     FROM "shop" s WHERE s."domain" = ${shopDomain}`,
     ),
@@ -355,14 +379,11 @@ async function recordNewOrder(
         NOT ${cancelled}::boolean AND (s."assign_trigger" = 'ORDER_CREATED' OR ${paidNow}::boolean) AS due
       FROM "shop" s WHERE s."domain" = ${event.shopDomain}::text
     ), linked AS (
-      -- Each line item's link, as loadOrderContext resolves it: a variant link overrides its product's.
-      SELECT DISTINCT ON (i.ord) i.*, pl."source"::text AS source, pl."tag_id", pl."keys_per_unit",
-        i.quantity * pl."keys_per_unit" AS keys_needed
-      FROM ctx CROSS JOIN jsonb_to_recordset(${JSON.stringify(items)}::jsonb) AS i(
-        ord int, line_item_id bigint, product_id bigint, variant_id bigint, title text, quantity int)
-      JOIN "product_link" pl ON pl."shop_id" = ctx.shop_id AND pl."product_id" = i.product_id
-        AND (pl."variant_id" IS NULL OR pl."variant_id" = i.variant_id)
-      ORDER BY i.ord, pl."variant_id" NULLS LAST
+      SELECT l.*, l.quantity * l."keys_per_unit" AS keys_needed FROM ctx CROSS JOIN LATERAL (${linkOfEachItem(
+        raw("ctx.shop_id"),
+        sql`SELECT * FROM jsonb_to_recordset(${JSON.stringify(items)}::jsonb) AS i(
+          ord int, line_item_id bigint, product_id bigint, variant_id bigint, title text, quantity int)`,
+      )}) l
     ), eligible AS (
       -- Generated keys, or a shop that is unknown or uninstalled: nothing is done here, not even the
       -- event recorded, and the caller takes the transaction path.
