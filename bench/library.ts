@@ -5,8 +5,7 @@
 //   overview loader            <= 50 ms p50   (counters kept by triggers; baseline: one hand-written query)
 //   a tag's first page         <= 50 ms p50   (1M-key tag; baseline: the keyset query by hand)
 //   search, 3-char fragments   <= 10 ms p50   (1M-key tag; baseline: the plain ILIKE join the planner
-//                                              runs unsteered; on pooled connections that have read
-//                                              the tables, like a running app's: see warmConnections)
+//                                              runs unsteered)
 //   bulk move / delete 100k    <= 2 s
 //   delete a 1M-key tag        <= 10 s
 //   duplicate clean-up, 1M tag <= 5 s
@@ -22,7 +21,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { performance } from "node:perf_hooks";
 import pg from "pg";
-import { openDataset, SHOPS, SIZE, warmConnections } from "./lib/dataset";
+import { openDataset, SHOPS, SIZE } from "./lib/dataset";
 import { printFigures, quick, stats, timeRuns, writeResults, type Figure, type Stats } from "./lib/harness";
 
 const READ_RUNS = quick ? 15 : 25;
@@ -292,8 +291,7 @@ async function main() {
     );
 
     const searchRuns = 2 * READ_RUNS + 2;
-    const threeCharAll = await fragments(db, data.main, 3, 2 * searchRuns);
-    const [threeCharCold, threeChar] = [threeCharAll.slice(0, searchRuns), threeCharAll.slice(searchRuns)];
+    const threeChar = await fragments(db, data.main, 3, searchRuns);
     const sixChar = await fragments(db, data.main, 6, searchRuns);
     const naiveSearch = (fragment: string) =>
       Promise.all([
@@ -308,26 +306,8 @@ async function main() {
         ),
       ]);
     const appSearch = (q: string) => listKeys({ shopId, tagId: data.main, q });
-    // Connections that have not yet read the pages a fragment needs pay a page fault per 4 kB of shared
-    // memory (see warmConnections): measured first for scale, then on connections warmed like a
-    // running app's.
-    const [search3Cold, search3ColdBaseline] = await timeSearches(threeCharCold, appSearch, naiveSearch);
-    const warming = performance.now();
-    const { pgPool } = await import("../app/pg.server");
-    const searched = ["license_key", "key_tag", "tag", '"order"'];
-    await warmConnections(db, 2, searched);
-    await warmConnections(pgPool("hot"), Number(process.env.DATABASE_POOL_SIZE), searched);
-    log(`pooled connections warmed in ${((performance.now() - warming) / 1000).toFixed(1)} s`);
     const [search3, search3Baseline] = await timeSearches(threeChar, appSearch, naiveSearch);
     figures.push(figure("search, 3-character fragments", search3, "plain ILIKE join + count", search3Baseline, 10));
-    figures.push(
-      figure(
-        "  (for scale) on connections not yet warmed",
-        search3Cold,
-        "plain ILIKE join + count",
-        search3ColdBaseline,
-      ),
-    );
     const [search6, search6Baseline] = await timeSearches(sixChar, appSearch, naiveSearch);
     figures.push(figure("search, 6-character fragments", search6, "plain ILIKE join + count", search6Baseline, 10));
     // One and two characters match most keys: the tag is walked for a page, the count stops at its cap.

@@ -9,7 +9,14 @@ interface AllResults {
   machine: { cpus: number; cpu: string; memoryGiB: number; node: string };
   figures: Figure[];
   sections: Array<{ title: string; status: string }>;
-  dataset?: { shops: number; bigShop: { keys: number; tags: number }; databaseSize: string; buildSeconds: number };
+  dataset?: {
+    shops: number;
+    bigShop: { keys: number; tags: number };
+    databaseSize: string;
+    buildSeconds: number;
+    sharedBuffers?: string;
+    hugePages?: string;
+  };
   loadAverageAtStart?: number[];
   loadAverageAtEnd?: number[];
   seconds: number;
@@ -29,7 +36,10 @@ const lines = [
     `${Math.max(1, Math.round(results.seconds / 60))} min in all.` +
     (dataset
       ? ` Dataset: ${dataset.shops} shops, one with ${number(dataset.bigShop.keys)} keys in ${number(dataset.bigShop.tags)} tags, ` +
-        `${dataset.databaseSize}, built in ${Math.round(dataset.buildSeconds)} s.`
+        `${dataset.databaseSize}, built in ${Math.round(dataset.buildSeconds)} s.` +
+        (dataset.sharedBuffers
+          ? ` PostgreSQL: shared_buffers ${dataset.sharedBuffers}, ${dataset.hugePages === "on" ? "in huge pages" : "without huge pages"}.`
+          : "")
       : ""),
   "",
   "| figure | median (min-max, runs) | baseline, same run | ratio | target |",
