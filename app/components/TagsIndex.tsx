@@ -52,6 +52,17 @@ const SORT_OPTIONS: IndexFiltersProps["sortOptions"] = [
 
 const SORTABLE_COLUMNS: Record<number, "name" | "remaining"> = { 0: "name", 2: "remaining" };
 
+/** A right-aligned count column of the tags table; remaining keys are the one in bold. */
+function CountCell({ count, emphasis = false }: { count: number; emphasis?: boolean }) {
+  return (
+    <IndexTable.Cell>
+      <Text as="span" alignment="end" numeric fontWeight={emphasis ? "semibold" : undefined}>
+        {formatCount(count)}
+      </Text>
+    </IndexTable.Cell>
+  );
+}
+
 /**
  * One tag's row, memoized: sorting, paging or searching puts the table into its loading state first,
  * and that re-render should not rebuild every row's badges, progress bar and date.
@@ -84,26 +95,10 @@ const TagRow = memo(function TagRow({
           )}
         </InlineStack>
       </IndexTable.Cell>
-      <IndexTable.Cell>
-        <Text as="span" alignment="end" numeric>
-          {formatCount(tag.total)}
-        </Text>
-      </IndexTable.Cell>
-      <IndexTable.Cell>
-        <Text as="span" alignment="end" numeric fontWeight="semibold">
-          {formatCount(tag.pending)}
-        </Text>
-      </IndexTable.Cell>
-      <IndexTable.Cell>
-        <Text as="span" alignment="end" numeric>
-          {formatCount(tag.assigned)}
-        </Text>
-      </IndexTable.Cell>
-      <IndexTable.Cell>
-        <Text as="span" alignment="end" numeric>
-          {formatCount(tag.used)}
-        </Text>
-      </IndexTable.Cell>
+      <CountCell count={tag.total} />
+      <CountCell count={tag.pending} emphasis />
+      <CountCell count={tag.assigned} />
+      <CountCell count={tag.used} />
       <IndexTable.Cell>
         <BlockStack gap="100">
           <div style={{ minWidth: 120 }} aria-label={`${usage}% of keys used`}>
