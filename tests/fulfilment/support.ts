@@ -153,6 +153,14 @@ export async function expectConsistent() {
     WHERE t."pending_count" <> (SELECT count(*) FROM "key_tag" kt WHERE kt."tag_id" = t."id" AND kt."status" = 'PENDING')
        OR t."assigned_count" <> (SELECT count(*) FROM "key_tag" kt WHERE kt."tag_id" = t."id" AND kt."status" = 'ASSIGNED')`;
   expect(counters).toEqual([]);
+  // So do the shops' own counters (the library's summary).
+  const shopCounters = await prisma.$queryRaw<Array<{ shop_id: number }>>`
+    SELECT c."shop_id" FROM "shop_key_count" c
+    WHERE (c."pending", c."assigned", c."used", c."retired") <> (
+      SELECT count(*) FILTER (WHERE k."status" = 'PENDING'), count(*) FILTER (WHERE k."status" = 'ASSIGNED'),
+        count(*) FILTER (WHERE k."status" = 'USED'), count(*) FILTER (WHERE k."status" = 'RETIRED')
+      FROM "license_key" k WHERE k."shop_id" = c."shop_id")`;
+  expect(shopCounters).toEqual([]);
 }
 
 export async function keysOfOrder(shopifyId: number | bigint) {
