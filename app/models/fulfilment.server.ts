@@ -19,6 +19,7 @@
 // and an order's shortfall is the sum over its lines (0 while it awaits payment or is cancelled).
 import type { AssignTrigger, CancelPolicy, Prisma } from "@prisma/client";
 import prisma from "~/db.server";
+import { createBatcher } from "~/lib/batcher";
 import { generateKeys, keyFormatOf } from "~/lib/key-format";
 import {
   isKeyCandidate,
@@ -30,6 +31,7 @@ import {
 import {
   hotPool,
   hotTransaction,
+  isTransientError,
   pgDb,
   prepared,
   prismaDb,
@@ -71,16 +73,11 @@ export function runTransaction<T>(work: (tx: Tx) => Promise<T>, options?: { time
 
 type WebhookEventRef = { shopDomain: string; topic: string; eventId: string; webhookId?: string };
 
-/**
- * Records a webhook event: returns a row only the first time (Shopify redelivers with the same id).
- * `onlyIf`, fixed SQL of the enclosing statement, lets that statement record the event only when it
- * does the event's work.
- */
-function insertWebhookEvent(event: WebhookEventRef, onlyIf = raw("true")) {
+/** Records a webhook event: returns a row only the first time (Shopify redelivers with the same id). */
+function insertWebhookEvent(event: WebhookEventRef) {
   return sql`
     INSERT INTO "webhook_event" ("shop_domain", "topic", "event_id", "webhook_id", "processed_at")
-    SELECT ${event.shopDomain}::text, ${event.topic}::text, ${event.eventId}::text, ${event.webhookId ?? ""}::text, now()
-    WHERE ${onlyIf}
+    VALUES (${event.shopDomain}::text, ${event.topic}::text, ${event.eventId}::text, ${event.webhookId ?? ""}::text, now())
     ON CONFLICT DO NOTHING
     RETURNING 1`;
 }
@@ -244,8 +241,8 @@ export async function receiveOrder(event: OrderEvent): Promise<ReceiveOrderResul
   const paidNow = topic === "orders/paid" || order.financial_status === "paid";
   const cancelled = order.cancelled_at !== null;
 
-  // Most deliveries are the first of a new order: one statement reads the shop's settings and links,
-  // records the order and serves it. Anything else (an order seen before, orders/paid, generated
+  // Most deliveries are the first of a new order: one statement (shared with the other new orders of
+  // the shop arriving meanwhile) reads the shop's settings and links, records the order and serves it. Anything else (an order seen before, orders/paid, generated
   // keys, an unknown or uninstalled shop, a race with another delivery of the same order) loads the
   // context and takes the transaction below, which handles every case.
   let alreadyClaimed = false;
@@ -254,10 +251,13 @@ export async function receiveOrder(event: OrderEvent): Promise<ReceiveOrderResul
     try {
       const fast = await recordNewOrder({ ...event, topic }, order, { paidNow, cancelled });
       if (fast.status === "duplicate") return fast;
-      if (fast.status === "recorded") return finishOrder(fast.shopId, fast.linkedTagIds, fast.result, false);
+      if (fast.status === "recorded") return finishOrder(fast.shopId, fast.linkedTagIds, fast.result, fast.raced);
       alreadyClaimed = fast.status === "existing";
+      raced = fast.status === "existing" && fast.raced;
     } catch (error) {
-      if (!isOrderRace(error)) throw error;
+      // A race with another delivery of this order, or a deadlock with another batch: the statement
+      // left nothing behind, and the transaction path (which retries deadlocks) takes over.
+      if (!isOrderRace(error) && !isTransientError(error)) throw error;
       raced = true;
     }
   }
@@ -330,7 +330,7 @@ function isOrderRace(error: unknown): boolean {
 type NewOrderOutcome =
   | { status: "duplicate" }
   /** The event is recorded and the order exists: the transaction path serves it. */
-  | { status: "existing" }
+  | { status: "existing"; raced: boolean }
   /** Nothing done: generated keys, an unknown or uninstalled shop (the transaction path decides). */
   | { status: "elsewhere" }
   | {
@@ -338,136 +338,109 @@ type NewOrderOutcome =
       shopId: number;
       linkedTagIds: number[];
       result: Extract<TransactionResult, { status: "recorded" }>;
+      /** Its batch ran twice (recordNewOrders): keys it held the first time went back to the pool. */
+      raced: boolean;
     };
 
+/** A new order's first delivery, as one entry of the batch statement (recordNewOrders). */
+interface NewOrderEntry {
+  shop: string;
+  topic: string;
+  event_id: string;
+  webhook_id: string;
+  shopify_id: string;
+  name: string;
+  email: string | null;
+  customer_id: string | null;
+  confirmation_number: string | null;
+  financial_status: string | null;
+  paid_now: boolean;
+  cancelled: boolean;
+  placed_at: string;
+  paid_at: string | null;
+  cancelled_at: string | null;
+  items: Array<{
+    ord: number;
+    line_item_id: string;
+    product_id: string | null;
+    variant_id: string | null;
+    title: string;
+    quantity: number;
+  }>;
+}
+
+interface NewOrderRow {
+  i: number;
+  /** The batch ran twice (see recordNewOrders): keys it held the first time went back to the pool. */
+  retried: boolean;
+  shopId: number | null;
+  eligible: boolean;
+  fresh: boolean;
+  existing: boolean;
+  orderId: number | null;
+  due: boolean;
+  carriesKeys: boolean;
+  linkedTagIds: number[];
+  assigned: number;
+  shortfall: number;
+  stock: TagStockSnapshot[];
+}
+
 /**
- * orders/create for an order this snapshot has never seen, in one autocommitted statement that also
- * reads what loadOrderContext would (the shop's settings, each line's link), so that the common
- * delivery is one round trip.
+ * orders/create for an order this snapshot has never seen. Deliveries that arrive while others are in
+ * flight in this process share one autocommitted statement (app/lib/batcher.ts): under load its fixed
+ * cost (round trip, executor start, counter triggers, commit) is paid once per batch, not per order.
+ * A batch holds one shop's orders: every claim in a shop updates that shop's counter rows, so two
+ * batches of one shop would only queue for them, while another shop's batch takes the other lane.
+ * Each order's rows are all or nothing either way. Two deliveries of one event or one order never
+ * share a batch.
  */
+const recordNewOrderBatched = createBatcher<NewOrderEntry, NewOrderRow>({
+  run: recordNewOrders,
+  lanes: 2,
+  maxBatch: 64,
+  group: (entry) => entry.shop,
+  keys: (entry) => [`event ${entry.shop} ${entry.topic} ${entry.event_id}`, `order ${entry.shop} ${entry.shopify_id}`],
+});
+
 async function recordNewOrder(
   event: WebhookEventRef,
   order: OrderPayload,
   { paidNow, cancelled }: { paidNow: boolean; cancelled: boolean },
 ): Promise<NewOrderOutcome> {
-  const items = order.line_items.filter(isKeyCandidate).map((item, i) => ({
-    ord: i + 1,
-    line_item_id: String(item.id),
-    product_id: item.product_id === null ? null : String(item.product_id),
-    variant_id: item.variant_id === null ? null : String(item.variant_id),
-    title: lineTitle(item),
-    quantity: item.quantity,
-  }));
-  const [row] = await pgDb(hotPool()).query<{
-    shopId: number | null;
-    eligible: boolean;
-    fresh: boolean;
-    existing: boolean;
-    orderId: number | null;
-    due: boolean;
-    carriesKeys: boolean;
-    linkedTagIds: number[];
-    assigned: number;
-    shortfall: number;
-    stock: TagStockSnapshot[];
-  }>(
-    prepared(
-      "keyshelf_record_new_order",
-      sql`
-    WITH ctx AS (
-      SELECT s."id" AS shop_id, s."uninstalled_at" IS NULL AS installed,
-        NOT ${cancelled}::boolean AND (s."assign_trigger" = 'ORDER_CREATED' OR ${paidNow}::boolean) AS due
-      FROM "shop" s WHERE s."domain" = ${event.shopDomain}::text
-    ), linked AS (
-      SELECT l.*, l.quantity * l."keys_per_unit" AS keys_needed FROM ctx CROSS JOIN LATERAL (${linkOfEachItem(
-        raw("ctx.shop_id"),
-        sql`SELECT * FROM jsonb_to_recordset(${JSON.stringify(items)}::jsonb) AS i(
-          ord int, line_item_id bigint, product_id bigint, variant_id bigint, title text, quantity int)`,
-      )}) l
-    ), eligible AS (
-      -- Generated keys, or a shop that is unknown or uninstalled: nothing is done here, not even the
-      -- event recorded, and the caller takes the transaction path.
-      SELECT ctx.* FROM ctx WHERE ctx.installed AND NOT EXISTS (SELECT 1 FROM linked WHERE source = 'AUTO_GENERATE')
-    ), event AS (${insertWebhookEvent(event, raw("EXISTS (SELECT 1 FROM eligible)"))}), existing AS (
-      SELECT 1 FROM "order" o, eligible WHERE o."shop_id" = eligible.shop_id AND o."shopify_id" = ${order.id}::bigint
-    ), gate AS (
-      -- The ids of the new order and its lines are drawn first: the keys are claimed before the
-      -- rows exist (the rows carry the counts of what was claimed).
-      SELECT nextval(pg_get_serial_sequence('"order"', 'id'))::int AS order_id, eligible.shop_id, eligible.due
-      FROM event, eligible WHERE NOT EXISTS (SELECT 1 FROM existing)
-    ), lines_in AS (
-      SELECT linked.*, nextval(pg_get_serial_sequence('"order_line"', 'id'))::int AS line_id FROM gate, linked
-    ), need AS (
-      SELECT line_id, "tag_id", keys_needed AS n, sum(keys_needed) OVER (PARTITION BY "tag_id" ORDER BY ord) AS upto
-      FROM lines_in, gate WHERE gate.due AND source = 'TAG' AND "tag_id" IS NOT NULL
-    ), per_tag AS (
-      SELECT "tag_id", sum(n)::int AS n FROM need GROUP BY "tag_id"
-    ), picked AS (
-      SELECT per_tag."tag_id", p."id", row_number() OVER (PARTITION BY per_tag."tag_id" ORDER BY p."id") AS rn
-      FROM per_tag CROSS JOIN LATERAL (
-        SELECT k."id" FROM "key_tag" kt CROSS JOIN LATERAL (
-          SELECT k."id" FROM "license_key" k
-          WHERE k."id" = kt."key_id" AND k."status" = 'PENDING' AND k."shop_id" = (SELECT shop_id FROM gate)
-          OFFSET 0 FOR UPDATE SKIP LOCKED
-        ) k
-        WHERE kt."tag_id" = per_tag."tag_id" AND kt."status" = 'PENDING'
-        ORDER BY kt."key_id"
-        LIMIT per_tag.n
-      ) p
-    ), shares AS (
-      SELECT picked."id", need.line_id FROM picked
-      JOIN need ON need."tag_id" = picked."tag_id" AND picked.rn > need.upto - need.n AND picked.rn <= need.upto
-    ), claimed AS (
-      UPDATE "license_key" k SET "status" = 'ASSIGNED', "order_id" = (SELECT order_id FROM gate),
-        "order_line_id" = shares.line_id, "assigned_at" = now()
-      FROM shares WHERE k."id" = shares."id" AND k."status" = 'PENDING'
-      RETURNING k."order_line_id"
-    ), per_line AS (
-      SELECT "order_line_id", count(*)::int AS n FROM claimed GROUP BY "order_line_id"
-    ), new_order AS (
-      INSERT INTO "order" ("id", "shop_id", "shopify_id", "name", "email", "customer_id", "confirmation_number",
-        "financial_status", "carries_keys", "awaiting_payment", "shortfall", "placed_at", "paid_at", "cancelled_at", "updated_at")
-      SELECT gate.order_id, gate.shop_id, ${order.id}::bigint, ${order.name}::text, ${orderEmail(order)}::text,
-        ${order.customer?.id ?? null}::bigint, ${order.confirmation_number}::text, ${order.financial_status}::text,
-        EXISTS (SELECT 1 FROM linked), EXISTS (SELECT 1 FROM linked) AND NOT gate.due AND NOT ${cancelled}::boolean,
-        (SELECT COALESCE(sum(n), 0)::int FROM need) - (SELECT count(*)::int FROM claimed),
-        ${iso(order.created_at) ?? iso(new Date())}::timestamptz, ${paidNow ? iso(new Date()) : null}::timestamptz,
-        ${iso(order.cancelled_at)}::timestamptz, now()
-      FROM gate
-      -- Another delivery of this order got there first: no row here, so the lines below (and any
-      -- claimed key) reference a missing order and the foreign keys undo the whole statement.
-      ON CONFLICT ("shop_id", "shopify_id") DO NOTHING
-      RETURNING "id"
-    ), new_lines AS (
-      INSERT INTO "order_line" ("id", "shop_id", "order_id", "line_item_id", "product_id", "variant_id", "title", "quantity",
-        "source", "tag_id", "keys_per_unit", "keys_needed", "keys_assigned")
-      SELECT l.line_id, gate.shop_id, gate.order_id, l.line_item_id, l.product_id, l.variant_id, l.title, l.quantity,
-        l.source::"LinkSource", l."tag_id", l.keys_per_unit, l.keys_needed, COALESCE(per_line.n, 0)
-      FROM lines_in l CROSS JOIN gate LEFT JOIN per_line ON per_line."order_line_id" = l.line_id
-    )
-    SELECT (SELECT shop_id FROM ctx) AS "shopId", EXISTS (SELECT 1 FROM eligible) AS "eligible",
-      EXISTS (SELECT 1 FROM event) AS "fresh", EXISTS (SELECT 1 FROM existing) AS "existing",
-      (SELECT "id" FROM new_order) AS "orderId", COALESCE((SELECT due FROM eligible), false) AS "due",
-      EXISTS (SELECT 1 FROM linked) AS "carriesKeys",
-      ARRAY(SELECT DISTINCT "tag_id" FROM linked WHERE source = 'TAG' AND "tag_id" IS NOT NULL) AS "linkedTagIds",
-      (SELECT count(*)::int FROM claimed) AS "assigned",
-      (SELECT COALESCE(sum(n), 0)::int FROM need) - (SELECT count(*)::int FROM claimed) AS "shortfall",
-      (SELECT COALESCE(json_agg(json_build_object(
-          'id', t."id", 'pending', t."pending_count" - COALESCE(c.n, 0), 'threshold', t."low_stock_threshold",
-          'lowAlerted', t."low_stock_alerted_at" IS NOT NULL, 'outAlerted', t."out_of_stock_alerted_at" IS NOT NULL)), '[]'::json)
-        FROM "tag" t LEFT JOIN (
-          SELECT need."tag_id", count(*)::int AS n FROM claimed JOIN need ON need.line_id = claimed."order_line_id" GROUP BY need."tag_id"
-        ) c ON c."tag_id" = t."id"
-        WHERE t."id" IN (SELECT "tag_id" FROM linked WHERE source = 'TAG')) AS "stock"`,
-    ),
-  );
+  const row = await recordNewOrderBatched({
+    shop: event.shopDomain,
+    topic: event.topic,
+    event_id: event.eventId,
+    webhook_id: event.webhookId ?? "",
+    shopify_id: String(order.id),
+    name: order.name,
+    email: orderEmail(order),
+    customer_id: order.customer?.id == null ? null : String(order.customer.id),
+    confirmation_number: order.confirmation_number,
+    financial_status: order.financial_status,
+    paid_now: paidNow,
+    cancelled,
+    placed_at: iso(order.created_at) ?? new Date().toISOString(),
+    paid_at: paidNow ? new Date().toISOString() : null,
+    cancelled_at: iso(order.cancelled_at),
+    items: order.line_items.filter(isKeyCandidate).map((item, i) => ({
+      ord: i + 1,
+      line_item_id: String(item.id),
+      product_id: item.product_id === null ? null : String(item.product_id),
+      variant_id: item.variant_id === null ? null : String(item.variant_id),
+      title: lineTitle(item),
+      quantity: item.quantity,
+    })),
+  });
   if (!row.eligible) return { status: "elsewhere" };
   if (!row.fresh) return { status: "duplicate" };
-  if (row.orderId === null) return { status: "existing" };
+  if (row.orderId === null) return { status: "existing", raced: row.retried };
   return {
     status: "recorded",
     shopId: row.shopId as number,
     linkedTagIds: row.linkedTagIds,
+    raced: row.retried,
     result: {
       status: "recorded",
       orderId: row.orderId,
@@ -479,6 +452,153 @@ async function recordNewOrder(
       stock: row.stock,
     },
   };
+}
+
+/**
+ * The statement behind recordNewOrder, for any number of new orders (of any shops) at once: it reads
+ * what loadOrderContext would (each shop's settings, each line's link), records each event and
+ * order, and claims keys for all of them together. Lines of one tag share the claim in the batch's
+ * order: first come, first served. Rows of events and orders are written in key order, so two
+ * batches running at once wait for each other in one direction only.
+ */
+async function recordNewOrders(entries: NewOrderEntry[]): Promise<NewOrderRow[]> {
+  const statement = newOrdersStatement(entries);
+  const answers = (rows: NewOrderRow[], retried: boolean) =>
+    rows.map((row, i) => {
+      if (row.i !== i) throw new Error(`recordNewOrders: no answer for entry ${i}`);
+      return { ...row, retried };
+    });
+  try {
+    return answers(await pgDb(hotPool()).query<NewOrderRow>(statement), false);
+  } catch (error) {
+    // One order of the batch lost a race with another delivery of it, which has committed it now, or
+    // the batch deadlocked: nothing of the statement remains. Once more, that order is seen as
+    // existing and the others go through. A single order goes to the transaction path instead.
+    if (entries.length === 1 || !(isOrderRace(error) || isTransientError(error))) throw error;
+    return answers(await pgDb(hotPool()).query<NewOrderRow>(statement), true);
+  }
+}
+
+function newOrdersStatement(entries: NewOrderEntry[]) {
+  return prepared(
+    "keyshelf_record_new_orders",
+    sql`
+    WITH entry AS (
+      SELECT * FROM jsonb_to_recordset(${JSON.stringify(entries.map((entry, i) => ({ ...entry, i })))}::jsonb) AS e(
+        i int, shop text, topic text, event_id text, webhook_id text, shopify_id bigint, name text, email text,
+        customer_id bigint, confirmation_number text, financial_status text, paid_now boolean, cancelled boolean,
+        placed_at timestamptz, paid_at timestamptz, cancelled_at timestamptz, items jsonb)
+    ), ctx AS (
+      SELECT e.*, s."id" AS shop_id, s."uninstalled_at" IS NULL AS installed,
+        NOT e.cancelled AND (s."assign_trigger" = 'ORDER_CREATED' OR e.paid_now) AS due
+      FROM entry e JOIN "shop" s ON s."domain" = e.shop
+    ), linked AS (
+      SELECT ctx.i, l.*, l.quantity * l."keys_per_unit" AS keys_needed FROM ctx CROSS JOIN LATERAL (${linkOfEachItem(
+        raw("ctx.shop_id"),
+        sql`SELECT * FROM jsonb_to_recordset(ctx.items) AS i(
+          ord int, line_item_id bigint, product_id bigint, variant_id bigint, title text, quantity int)`,
+      )}) l
+    ), eligible AS (
+      -- Generated keys, or a shop that is unknown or uninstalled: nothing is done here, not even the
+      -- event recorded, and the caller takes the transaction path.
+      SELECT ctx.* FROM ctx
+      WHERE ctx.installed AND NOT EXISTS (SELECT 1 FROM linked WHERE linked.i = ctx.i AND source = 'AUTO_GENERATE')
+    ), event AS (
+      INSERT INTO "webhook_event" ("shop_domain", "topic", "event_id", "webhook_id", "processed_at")
+      SELECT shop, topic, event_id, webhook_id, now() FROM eligible ORDER BY shop, topic, event_id
+      ON CONFLICT DO NOTHING
+      RETURNING "shop_domain", "topic", "event_id"
+    ), fresh AS (
+      SELECT eligible.* FROM eligible
+      JOIN event ON event."shop_domain" = eligible.shop AND event."topic" = eligible.topic AND event."event_id" = eligible.event_id
+    ), existing AS (
+      SELECT fresh.i FROM fresh JOIN "order" o ON o."shop_id" = fresh.shop_id AND o."shopify_id" = fresh.shopify_id
+    ), gate AS (
+      -- The ids of each new order and its lines are drawn first: the keys are claimed before the
+      -- rows exist (the rows carry the counts of what was claimed).
+      SELECT fresh.*, nextval(pg_get_serial_sequence('"order"', 'id'))::int AS order_id
+      FROM fresh WHERE fresh.i NOT IN (SELECT i FROM existing)
+    ), lines_in AS (
+      SELECT linked.*, gate.order_id, gate.shop_id, gate.due, nextval(pg_get_serial_sequence('"order_line"', 'id'))::int AS line_id
+      FROM gate JOIN linked ON linked.i = gate.i
+    ), need AS (
+      SELECT line_id, order_id, shop_id, "tag_id", keys_needed AS n,
+        sum(keys_needed) OVER (PARTITION BY "tag_id" ORDER BY i, ord) AS upto
+      FROM lines_in WHERE due AND source = 'TAG' AND "tag_id" IS NOT NULL
+    ), per_tag AS (
+      SELECT "tag_id", shop_id, sum(n)::int AS n FROM need GROUP BY "tag_id", shop_id
+    ), picked AS (
+      SELECT per_tag."tag_id", p."id", row_number() OVER (PARTITION BY per_tag."tag_id" ORDER BY p."id") AS rn
+      FROM per_tag CROSS JOIN LATERAL (
+        SELECT k."id" FROM "key_tag" kt CROSS JOIN LATERAL (
+          SELECT k."id" FROM "license_key" k
+          WHERE k."id" = kt."key_id" AND k."status" = 'PENDING' AND k."shop_id" = per_tag.shop_id
+          OFFSET 0 FOR UPDATE SKIP LOCKED
+        ) k
+        WHERE kt."tag_id" = per_tag."tag_id" AND kt."status" = 'PENDING'
+        ORDER BY kt."key_id"
+        LIMIT per_tag.n
+      ) p
+    ), shares AS (
+      SELECT picked."id", need.line_id, need.order_id FROM picked
+      JOIN need ON need."tag_id" = picked."tag_id" AND picked.rn > need.upto - need.n AND picked.rn <= need.upto
+    ), claimed AS (
+      UPDATE "license_key" k SET "status" = 'ASSIGNED', "order_id" = shares.order_id,
+        "order_line_id" = shares.line_id, "assigned_at" = now()
+      FROM shares WHERE k."id" = shares."id" AND k."status" = 'PENDING'
+      RETURNING k."order_id", k."order_line_id"
+    ), per_line AS (
+      SELECT "order_line_id", count(*)::int AS n FROM claimed GROUP BY "order_line_id"
+    ), per_order AS (
+      SELECT gate.i, gate.order_id,
+        (SELECT COALESCE(sum(n), 0)::int FROM need WHERE need.order_id = gate.order_id) AS needed,
+        (SELECT count(*)::int FROM claimed WHERE claimed."order_id" = gate.order_id) AS assigned
+      FROM gate
+    ), new_order AS (
+      INSERT INTO "order" ("id", "shop_id", "shopify_id", "name", "email", "customer_id", "confirmation_number",
+        "financial_status", "carries_keys", "awaiting_payment", "shortfall", "placed_at", "paid_at", "cancelled_at", "updated_at")
+      SELECT gate.order_id, gate.shop_id, gate.shopify_id, gate.name, gate.email, gate.customer_id, gate.confirmation_number,
+        gate.financial_status, c.carries, c.carries AND NOT gate.due AND NOT gate.cancelled, p.needed - p.assigned,
+        gate.placed_at, gate.paid_at, gate.cancelled_at, now()
+      FROM gate JOIN per_order p ON p.i = gate.i
+      CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM linked WHERE linked.i = gate.i) AS carries) c
+      ORDER BY gate.shop_id, gate.shopify_id
+      -- Another delivery of this order got there first: no row here, so its lines (and any claimed
+      -- key) reference a missing order and the foreign keys undo the whole statement.
+      ON CONFLICT ("shop_id", "shopify_id") DO NOTHING
+      RETURNING "id"
+    ), new_lines AS (
+      INSERT INTO "order_line" ("id", "shop_id", "order_id", "line_item_id", "product_id", "variant_id", "title", "quantity",
+        "source", "tag_id", "keys_per_unit", "keys_needed", "keys_assigned")
+      SELECT l.line_id, l.shop_id, l.order_id, l.line_item_id, l.product_id, l.variant_id, l.title, l.quantity,
+        l.source::"LinkSource", l."tag_id", l.keys_per_unit, l.keys_needed, COALESCE(per_line.n, 0)
+      FROM lines_in l LEFT JOIN per_line ON per_line."order_line_id" = l.line_id
+    ), stock AS (
+      -- Each linked tag's stock after the whole batch's claim.
+      SELECT t."id", json_build_object(
+          'id', t."id", 'pending', t."pending_count" - COALESCE(c.n, 0), 'threshold', t."low_stock_threshold",
+          'lowAlerted', t."low_stock_alerted_at" IS NOT NULL, 'outAlerted', t."out_of_stock_alerted_at" IS NOT NULL) AS snapshot
+      FROM "tag" t LEFT JOIN (
+        SELECT need."tag_id", count(*)::int AS n FROM claimed JOIN need ON need.line_id = claimed."order_line_id" GROUP BY need."tag_id"
+      ) c ON c."tag_id" = t."id"
+      WHERE t."id" IN (SELECT "tag_id" FROM linked WHERE source = 'TAG')
+    )
+    SELECT entry.i, ctx.shop_id AS "shopId", eligible.i IS NOT NULL AS "eligible", fresh.i IS NOT NULL AS "fresh",
+      EXISTS (SELECT 1 FROM existing WHERE existing.i = entry.i) AS "existing",
+      (SELECT p.order_id FROM per_order p WHERE p.i = entry.i AND p.order_id IN (SELECT "id" FROM new_order)) AS "orderId",
+      COALESCE(eligible.due, false) AS "due",
+      EXISTS (SELECT 1 FROM linked WHERE linked.i = entry.i) AS "carriesKeys",
+      ARRAY(SELECT DISTINCT "tag_id" FROM linked WHERE linked.i = entry.i AND source = 'TAG' AND "tag_id" IS NOT NULL) AS "linkedTagIds",
+      COALESCE((SELECT p.assigned FROM per_order p WHERE p.i = entry.i), 0) AS "assigned",
+      COALESCE((SELECT p.needed - p.assigned FROM per_order p WHERE p.i = entry.i), 0) AS "shortfall",
+      (SELECT COALESCE(json_agg(stock.snapshot), '[]'::json) FROM stock
+        WHERE stock."id" IN (SELECT "tag_id" FROM linked WHERE linked.i = entry.i AND source = 'TAG')) AS "stock"
+    FROM entry
+    LEFT JOIN ctx ON ctx.i = entry.i
+    LEFT JOIN eligible ON eligible.i = entry.i
+    LEFT JOIN fresh ON fresh.i = entry.i
+    ORDER BY entry.i`,
+  );
 }
 
 /** Every other case, in one transaction: see assignOrderKeys for its lock order. */

@@ -7,7 +7,7 @@ import { closePgPool } from "~/pg.server";
 import { AUTO_GENERATED_TAG } from "~/lib/tags";
 import { KEY_ALPHABET } from "~/lib/key-format";
 import { prisma, resetDatabase } from "tests/helpers/db";
-import { TEST_SHOP, unexpectedCalls } from "tests/helpers/shopify";
+import { OTHER_SHOP, TEST_SHOP, unexpectedCalls } from "tests/helpers/shopify";
 import {
   addKeys,
   deliver,
@@ -98,6 +98,51 @@ describe("orders/create", () => {
     expect(await keysOfOrder(payload.id)).toHaveLength(2);
     expect(await prisma.order.count()).toBe(1);
     expect(await prisma.orderLine.count()).toBe(1);
+    await expectConsistent();
+  });
+
+  it("serves a burst of deliveries for two shops, duplicates among them, each order once and in full while keys last", async () => {
+    const first = await shopWithTag(TEST_SHOP, "pro", 25);
+    const second = await shopWithTag(OTHER_SHOP, "team", 100);
+    await link(first.shop.id, PRODUCT, { tagId: first.tag.id });
+    await link(second.shop.id, PRODUCT, { tagId: second.tag.id, keysPerUnit: 2 });
+    const firstOrders = Array.from({ length: 15 }, () =>
+      orderPayload({ lines: [{ productId: PRODUCT, quantity: 2 }] }),
+    );
+    const secondOrders = Array.from({ length: 15 }, () =>
+      orderPayload({ lines: [{ productId: PRODUCT, quantity: 1 }] }),
+    );
+    // Every order once, interleaved; a third of them again under the same event id, some under a new one.
+    const burst = [
+      ...firstOrders.flatMap((payload, i) => [
+        { shop: TEST_SHOP, payload, eventId: `first-${i}` },
+        { shop: OTHER_SHOP, payload: secondOrders[i], eventId: `second-${i}` },
+      ]),
+      ...firstOrders
+        .filter((_, i) => i % 3 === 0)
+        .map((payload, i) => ({ shop: TEST_SHOP, payload, eventId: `first-${i * 3}` })),
+      ...secondOrders
+        .filter((_, i) => i % 4 === 0)
+        .map((payload, i) => ({ shop: OTHER_SHOP, payload, eventId: `again-${i}` })),
+    ];
+
+    const responses = await Promise.all(
+      burst.map(({ shop, payload, eventId }) => deliver("orders/create", shop, payload, { eventId })),
+    );
+
+    expect(responses.map((response) => response.status)).toEqual(burst.map(() => 200));
+    // The first shop's 25 keys went to its orders (30 needed): 5 short in all, none given twice.
+    const firstRows = await Promise.all(firstOrders.map((payload) => orderRow(payload.id)));
+    expect(firstRows.reduce((sum, order) => sum + order!.lines[0].keysAssigned, 0)).toBe(25);
+    expect(firstRows.reduce((sum, order) => sum + order!.shortfall, 0)).toBe(5);
+    // The second shop had plenty: every order has exactly its two keys.
+    for (const payload of secondOrders) {
+      expect(await keysOfOrder(payload.id)).toHaveLength(2);
+      expect(await orderRow(payload.id)).toMatchObject({ shortfall: 0 });
+    }
+    expect(await prisma.order.count()).toBe(30);
+    expect(await prisma.orderLine.count()).toBe(30);
+    expect(await prisma.webhookEvent.count()).toBe(30 + 4);
     await expectConsistent();
   });
 
