@@ -4,8 +4,8 @@
 // - At most `lanes` batches run at once. A call made while a lane is free starts at once, alone: at
 //   low load nothing waits for company.
 // - Calls made while every lane is busy wait, and the next free lane takes all of them (up to
-//   `maxBatch`): under load, one statement serves many calls, and its fixed cost (round trip,
-//   executor start, triggers, commit) is paid once for all of them.
+//   `maxBatch`, counted in `size`): under load, one statement serves many calls, and its fixed cost
+//   (round trip, executor start, triggers, commit) is paid once for all of them.
 // - A batch holds calls of one group (`group`), and a group runs one batch at a time: batches that
 //   would contend for the same rows (one shop's counters) run one after the other and grow instead,
 //   while other groups' batches use the other lanes.
@@ -17,7 +17,10 @@ export interface BatcherOptions<In, Out> {
   /** Runs a batch: one result per input, in the inputs' order. */
   run: (inputs: In[]) => Promise<Out[]>;
   lanes: number;
+  /** The most a batch holds, in `size` units (a call larger than this runs alone). */
   maxBatch: number;
+  /** A call's share of a batch (default 1), e.g. the work it brings. */
+  size?: (input: In) => number;
   /** Calls of one group share batches; a group runs one batch at a time. */
   group?: (input: In) => string;
   /** Identities of a call that must not appear twice in one batch. */
@@ -26,13 +29,14 @@ export interface BatcherOptions<In, Out> {
 
 interface Call<In, Out> {
   input: In;
+  size: number;
   group: string;
   keys: string[];
   resolve: (out: Out) => void;
   reject: (error: unknown) => void;
 }
 
-export function createBatcher<In, Out>({ run, lanes, maxBatch, group, keys }: BatcherOptions<In, Out>) {
+export function createBatcher<In, Out>({ run, lanes, maxBatch, size, group, keys }: BatcherOptions<In, Out>) {
   let queue: Array<Call<In, Out>> = [];
   const running = new Set<string>();
 
@@ -41,9 +45,12 @@ export function createBatcher<In, Out>({ run, lanes, maxBatch, group, keys }: Ba
     const batch: Array<Call<In, Out>> = [];
     const rest: Array<Call<In, Out>> = [];
     const seen = new Set<string>();
+    let total = 0;
     for (const call of queue) {
-      if (call.group === name && batch.length < maxBatch && !call.keys.some((key) => seen.has(key))) {
+      const fits = batch.length === 0 || total + call.size <= maxBatch;
+      if (call.group === name && fits && !call.keys.some((key) => seen.has(key))) {
         call.keys.forEach((key) => seen.add(key));
+        total += call.size;
         batch.push(call);
       } else {
         rest.push(call);
@@ -85,7 +92,14 @@ export function createBatcher<In, Out>({ run, lanes, maxBatch, group, keys }: Ba
 
   return (input: In) =>
     new Promise<Out>((resolve, reject) => {
-      queue.push({ input, group: group ? group(input) : "", keys: keys ? keys(input) : [], resolve, reject });
+      queue.push({
+        input,
+        size: size ? size(input) : 1,
+        group: group ? group(input) : "",
+        keys: keys ? keys(input) : [],
+        resolve,
+        reject,
+      });
       pump();
     });
 }

@@ -3,6 +3,7 @@ import { createBatcher } from "~/lib/batcher";
 
 interface Item {
   id: string;
+  size?: number;
   group?: string;
   key?: string;
   fail?: boolean;
@@ -15,6 +16,7 @@ function harness(options: { lanes: number; maxBatch?: number }) {
   const batcher = createBatcher<Item, string>({
     lanes: options.lanes,
     maxBatch: options.maxBatch ?? 100,
+    size: (item) => item.size ?? 1,
     group: (item) => item.group ?? "",
     keys: (item) => (item.key ? [item.key] : []),
     run: (items) => {
@@ -55,6 +57,26 @@ describe("batcher", () => {
     expect(batches).toEqual([["a"], ["b", "c", "d"], ["e"]]);
     await finishRunning();
     expect(await Promise.all(answers)).toEqual(["done a", "done b", "done c", "done d", "done e"]);
+  });
+
+  it("counts a batch in the calls' sizes: a call bigger than a batch runs alone", async () => {
+    const { batcher, batches, finishRunning } = harness({ lanes: 1, maxBatch: 10 });
+    const answers = [
+      batcher({ id: "first" }),
+      batcher({ id: "six", size: 6 }),
+      batcher({ id: "three", size: 3 }),
+      batcher({ id: "two", size: 2 }),
+      batcher({ id: "one", size: 1 }),
+      batcher({ id: "huge", size: 1_000 }),
+    ];
+    await finishRunning();
+    expect(batches[1]).toEqual(["six", "three", "one"]);
+    await finishRunning();
+    expect(batches[2]).toEqual(["two"]);
+    await finishRunning();
+    expect(batches[3]).toEqual(["huge"]);
+    await finishRunning();
+    expect(await Promise.all(answers)).toHaveLength(6);
   });
 
   it("runs one batch per group at a time and other groups in the other lanes", async () => {
