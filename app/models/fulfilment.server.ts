@@ -471,9 +471,9 @@ async function recordNewOrder(
 async function recordNewOrders(entries: NewOrderEntry[]): Promise<NewOrderRow[]> {
   const statement = newOrdersStatement(entries);
   const answers = (rows: NewOrderRow[], retried: boolean) =>
-    rows.map((row, i) => {
-      if (row.i !== i) throw new Error(`recordNewOrders: no answer for entry ${i}`);
-      return { ...row, retried };
+    entries.map((_, i) => {
+      if (rows[i]?.i !== i) throw new Error(`recordNewOrders: no answer for entry ${i}`);
+      return { ...rows[i], retried };
     });
   try {
     return answers(await pgDb(hotPool()).query<NewOrderRow>(statement), false);
