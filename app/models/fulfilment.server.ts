@@ -242,9 +242,10 @@ export async function receiveOrder(event: OrderEvent): Promise<ReceiveOrderResul
   const cancelled = order.cancelled_at !== null;
 
   // Most deliveries are the first of a new order: one statement (shared with the other new orders of
-  // the shop arriving meanwhile) reads the shop's settings and links, records the order and serves it. Anything else (an order seen before, orders/paid, generated
-  // keys, an unknown or uninstalled shop, a race with another delivery of the same order) loads the
-  // context and takes the transaction below, which handles every case.
+  // the shop arriving meanwhile) reads the shop's settings and links, records the order and serves
+  // it. Anything else (an order seen before, orders/paid, generated keys, an unknown or uninstalled
+  // shop, a race with another delivery of the same order) loads the context and takes the
+  // transaction below, which handles every case.
   let alreadyClaimed = false;
   let raced = false;
   if (topic === "orders/create") {
@@ -376,7 +377,6 @@ interface NewOrderRow {
   shopId: number | null;
   eligible: boolean;
   fresh: boolean;
-  existing: boolean;
   orderId: number | null;
   due: boolean;
   carriesKeys: boolean;
@@ -591,7 +591,6 @@ function newOrdersStatement(entries: NewOrderEntry[]) {
       WHERE t."id" IN (SELECT "tag_id" FROM linked WHERE source = 'TAG')
     )
     SELECT entry.i, ctx.shop_id AS "shopId", eligible.i IS NOT NULL AS "eligible", fresh.i IS NOT NULL AS "fresh",
-      EXISTS (SELECT 1 FROM existing WHERE existing.i = entry.i) AS "existing",
       (SELECT p.order_id FROM per_order p WHERE p.i = entry.i AND p.order_id IN (SELECT "id" FROM new_order)) AS "orderId",
       COALESCE(eligible.due, false) AS "due",
       EXISTS (SELECT 1 FROM linked WHERE linked.i = entry.i) AS "carriesKeys",
