@@ -7,8 +7,12 @@ import { boundary } from "@shopify/shopify-app-remix/server";
 import { AppProvider } from "@shopify/shopify-app-remix/react";
 import { requireAdmin } from "~/admin.server";
 import { config } from "~/config.server";
+import indexTableStyles from "~/styles/index-table.css";
 
-export const links: LinksFunction = () => [{ rel: "stylesheet", href: polarisStyles }];
+export const links: LinksFunction = () => [
+  { rel: "stylesheet", href: polarisStyles },
+  { rel: "stylesheet", href: indexTableStyles },
+];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   await requireAdmin(request);
