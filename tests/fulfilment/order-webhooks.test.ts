@@ -2,7 +2,7 @@
 // captured payloads' quirks, waiting orders filled first come first served, the payment trigger,
 // cancellations and refunds under both policies, and low-stock alerts.
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { fillStockedWaitingOrders, fillWaitingOrders } from "~/models/fulfilment.server";
+import { fillStockedWaitingOrders, fillWaitingOrders, receiveOrder } from "~/models/fulfilment.server";
 import { closePgPool } from "~/pg.server";
 import { AUTO_GENERATED_TAG } from "~/lib/tags";
 import { KEY_ALPHABET } from "~/lib/key-format";
@@ -143,6 +143,66 @@ describe("orders/create", () => {
     expect(await prisma.order.count()).toBe(30);
     expect(await prisma.orderLine.count()).toBe(30);
     expect(await prisma.webhookEvent.count()).toBe(30 + 4);
+    await expectConsistent();
+  });
+
+  it("serves a batch whose order another delivery committed while the batch ran, and that order only once", async () => {
+    const { shop, tag } = await shopWithTag(TEST_SHOP, "pro", 10);
+    await link(shop.id, PRODUCT, { tagId: tag.id });
+    const raced = orderPayload({ lines: [{ productId: PRODUCT, quantity: 2 }] });
+    const batched = orderPayload({ lines: [{ productId: PRODUCT, quantity: 3 }] });
+    const unlinked = orderPayload({ lines: [{ productId: OTHER_PRODUCT, quantity: 1 }] });
+    const waiting = (count: number) =>
+      expect
+        .poll(
+          async () =>
+            (
+              await prisma.$queryRaw<Array<{ n: number }>>`
+                SELECT count(*)::int AS n FROM pg_stat_activity
+                WHERE datname = current_database() AND wait_event_type = 'Lock'`
+            )[0].n,
+          { timeout: 20_000 },
+        )
+        .toBe(count);
+
+    // The tag's counter row stays locked until released: the orders/paid delivery of `raced` (the
+    // transaction path) records the order and its line, claims its keys and then waits there, its
+    // order row not yet committed.
+    let release!: () => void;
+    const held = prisma.$transaction(
+      async (tx) => {
+        await tx.$queryRaw`SELECT 1 FROM "tag" WHERE "id" = ${tag.id} FOR UPDATE`;
+        await new Promise<void>((resolve) => (release = resolve));
+      },
+      { timeout: 60_000 },
+    );
+    // `release` exists once the lock is held.
+    await expect.poll(() => typeof release, { timeout: 10_000 }).toBe("function");
+    const paid = deliver("orders/paid", TEST_SHOP, raced, { eventId: "paid-raced" });
+    await waiting(1);
+
+    // Three first deliveries at once, straight into the model so that they reach its batcher in this
+    // order: `unlinked` runs alone at once, so `raced` and `batched` wait for it and share the next
+    // statement, which then waits on the uncommitted order row of `raced`.
+    const creates = Promise.all(
+      [unlinked, raced, batched].map((payload) =>
+        receiveOrder({ shopDomain: TEST_SHOP, topic: "orders/create", eventId: `create-${payload.id}`, payload }),
+      ),
+    );
+    await waiting(2);
+    release();
+    await held;
+
+    expect((await paid).status).toBe(200);
+    // The orders/paid delivery served `raced`; its orders/create found it served, and the batch's
+    // other order still got its keys.
+    expect((await creates).map((answer) => answer.status)).toEqual(["recorded", "recorded", "recorded"]);
+    expect(await keysOfOrder(raced.id)).toHaveLength(2);
+    expect(await keysOfOrder(batched.id)).toHaveLength(3);
+    expect(await keysOfOrder(unlinked.id)).toHaveLength(0);
+    expect(await prisma.order.count()).toBe(3);
+    expect(await prisma.webhookEvent.count()).toBe(4);
+    expect(await prisma.licenseKey.count({ where: { status: "PENDING" } })).toBe(5);
     await expectConsistent();
   });
 
