@@ -9,6 +9,7 @@ import {
   Box,
   Button,
   Card,
+  Divider,
   InlineGrid,
   InlineStack,
   Page,
@@ -19,6 +20,7 @@ import {
   Badge,
 } from "@shopify/polaris";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { AssignmentChart } from "~/components/AssignmentChart";
 import { ExportButton } from "~/components/ExportButton";
 import { KeysIndex, type KeysIndexRow } from "~/components/KeysIndex";
 import { copyText, useListLoading, useToast, useUrlParams, useUrlSearch } from "~/components/library-hooks";
@@ -226,6 +228,12 @@ export function TagKeysPage({ data }: { data: TagKeysLoaderData }) {
               {tag.lastAddedAt ? ` · Keys last added ${formatDateTime(tag.lastAddedAt, timeZone)}` : ""}
               {tag.lowStockThreshold !== null ? ` · Low-stock threshold ${formatCount(tag.lowStockThreshold)}` : ""}
             </Text>
+            {data.history && (
+              <>
+                <Divider />
+                <AssignmentChart {...data.history} />
+              </>
+            )}
           </BlockStack>
         </Card>
         <Card padding="0">

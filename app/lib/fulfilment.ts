@@ -194,6 +194,11 @@ export function maskKey(value: string) {
   return value.length <= 8 ? value : `${value.slice(0, 4)}…${value.slice(-4)}`;
 }
 
+/** Keys a day, as the forecasts print it: whole numbers from 10 up, one decimal below. */
+export function formatPerDay(perDay: number) {
+  return String(perDay >= 10 ? Math.round(perDay) : Math.round(perDay * 10) / 10);
+}
+
 export function daysLeftLabel(daysLeft: number | null) {
   if (daysLeft === null) return "no recent sales";
   if (daysLeft < 1) return "less than a day left";

@@ -2,6 +2,8 @@
 // threshold, or runs out, the merchant gets one email per crossing (queued in the mail outbox) and a
 // banner in the admin, with a forecast of days left from the recent assignment rate.
 import prisma from "~/db.server";
+import { formatPerDay } from "~/lib/fulfilment";
+import { safeTimeZone } from "~/lib/zoned-time";
 import { hotPool } from "~/sql.server";
 
 /** Days of history the assignment rate is averaged over. */
@@ -52,6 +54,50 @@ export async function assignmentRates({ shopId, tagIds }: { shopId: number; tagI
   return new Map(rows.map((row) => [row.tagId, row.keys / FORECAST_WINDOW_DAYS]));
 }
 
+/** Days of history the tag page's chart shows. */
+export const HISTORY_DAYS = 30;
+
+export interface TagHistory {
+  /** Keys handed out per day (by the day the order came in, in the shop's time zone), oldest first. */
+  days: Array<{ day: string; keys: number }>;
+  /** Keys a day over the forecast window (null: none handed out in it), and that window's days. */
+  perDay: number | null;
+  windowDays: number;
+}
+
+/**
+ * A tag's recent assignments for its page: one figure per day of the last HISTORY_DAYS in the shop's
+ * time zone (today included, days without sales as 0), and the rate the low-stock forecast uses.
+ * Counted from order lines, like the forecast, by their (tag, created_at) index.
+ */
+export async function tagHistory({
+  shopId,
+  tagId,
+  timeZone,
+}: {
+  shopId: number;
+  tagId: number;
+  timeZone: string;
+}): Promise<TagHistory> {
+  const zone = safeTimeZone(timeZone);
+  const [days, rates] = await Promise.all([
+    prisma.$queryRaw<Array<{ day: string; keys: number }>>`
+      WITH today AS (SELECT (now() AT TIME ZONE ${zone})::date AS "day"),
+      lines AS (
+        SELECT ((ol."created_at" AT TIME ZONE 'UTC') AT TIME ZONE ${zone})::date AS "day", ol."keys_assigned" AS "keys"
+        FROM "order_line" ol, today
+        WHERE ol."tag_id" = ${tagId} AND ol."shop_id" = ${shopId}
+          AND ol."created_at" >= ((today."day" - ${HISTORY_DAYS - 1}::int)::timestamp AT TIME ZONE ${zone}) AT TIME ZONE 'UTC'
+      )
+      SELECT to_char(d."day", 'YYYY-MM-DD') AS "day", COALESCE(sum(lines."keys"), 0)::int AS "keys"
+      FROM today, generate_series(today."day" - ${HISTORY_DAYS - 1}::int, today."day", interval '1 day') AS d("day")
+      LEFT JOIN lines ON lines."day" = d."day"::date
+      GROUP BY d."day" ORDER BY d."day"`,
+    assignmentRates({ shopId, tagIds: [tagId] }),
+  ]);
+  return { days, perDay: rates.get(tagId) ?? null, windowDays: FORECAST_WINDOW_DAYS };
+}
+
 /** Whole days the pending keys last at this rate; null when nothing was handed out recently. */
 export function daysLeft(pending: number, perDay: number | undefined) {
   if (!perDay || perDay <= 0) return null;
@@ -61,8 +107,7 @@ export function daysLeft(pending: number, perDay: number | undefined) {
 function forecastSentence(pending: number, perDay: number | undefined) {
   const days = daysLeft(pending, perDay);
   if (days === null) return "No keys of this tag were handed out in the last 14 days.";
-  const rate = perDay! >= 10 ? Math.round(perDay!) : Math.round(perDay! * 10) / 10;
-  return `At the rate of the last ${FORECAST_WINDOW_DAYS} days (about ${rate} a day) they last about ${days} ${days === 1 ? "day" : "days"}.`;
+  return `At the rate of the last ${FORECAST_WINDOW_DAYS} days (about ${formatPerDay(perDay!)} a day) they last about ${days} ${days === 1 ? "day" : "days"}.`;
 }
 
 function stockQuery(lock: boolean) {

@@ -19,6 +19,7 @@ import {
   previewKeyDelete,
   previewKeySelection,
 } from "~/models/keys.server";
+import { daysLeft, tagHistory } from "~/models/low-stock.server";
 import {
   cleanUpDuplicates,
   deleteTag,
@@ -50,9 +51,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const { shop } = await requireAdmin(request);
   const tagId = parseId(params.tagId);
   const list = parseKeyListParams(new URL(request.url).searchParams);
-  const [page, options] = await Promise.all([
+  const [page, options, history] = await Promise.all([
     listKeys({ shopId: shop.id, tagId, ...list }).catch(notFound),
     listTagOptions({ shopId: shop.id }),
+    tagHistory({ shopId: shop.id, tagId, timeZone: shop.ianaTimezone }),
   ]);
   const { tag, ...keys } = page;
   return json({
@@ -67,6 +69,11 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       lastAddedAt: tag.lastAddedAt,
       lowStockThreshold: tag.lowStockThreshold,
     },
+    // Generated keys never run out: their tag has no stock to chart or forecast.
+    history:
+      tag.kind === "AUTO_GENERATED"
+        ? null
+        : { ...history, daysLeft: daysLeft(tag.pendingCount, history.perDay ?? undefined) },
     ...keys,
     params: list,
     timeZone: shop.ianaTimezone,

@@ -141,6 +141,23 @@ describe("a tag's key list", () => {
       const frame = await openApp(`/app/tags/${id}`, "stellarquest");
       await frame.getByText(`${total} licence keys`, { exact: true }).waitFor();
       expect(await frame.locator("[data-licence-key]").count()).toBe(50);
+
+      // The last 30 days of sales as bars, one per day, their total in the heading.
+      const chart = frame.getByRole("img", { name: /^Keys handed out per day over the last 30 days/ });
+      const bars = chart.locator("g[data-day]");
+      expect(await bars.count()).toBe(30);
+      const perDay = await bars.evaluateAll((nodes) => nodes.map((node) => Number(node.getAttribute("data-keys"))));
+      const charted = perDay.reduce((sum, keys) => sum + keys, 0);
+      await frame.getByRole("heading", { name: `Handed out, last 30 days: ${charted}` }).waitFor();
+      const sold = (days: number) =>
+        prisma.orderLine.aggregate({
+          _sum: { keysAssigned: true },
+          where: { tagId: id, createdAt: { gte: new Date(Date.now() - days * 24 * 3600_000) } },
+        });
+      expect(charted).toBeGreaterThan(0);
+      expect(charted).toBeGreaterThanOrEqual((await sold(29))._sum.keysAssigned ?? 0);
+      expect(charted).toBeLessThanOrEqual((await sold(31))._sum.keysAssigned ?? 0);
+      await frame.getByText(/a day over the last 14 days, about \d+ days? left/).waitFor();
       const font = await frame
         .locator("[data-licence-key]")
         .first()

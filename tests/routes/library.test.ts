@@ -92,6 +92,58 @@ describe("a tag's key list", () => {
     expect(filtered.body.keys.map((k) => k.value)).toEqual(["ABC-111"]);
   });
 
+  it("charts the keys handed out per day in the shop's time zone, with the forecast; none for Auto-generated", async () => {
+    const games = await createTag(shopId, "games");
+    const music = await createTag(shopId, "music");
+    await addKeys(
+      shopId,
+      Array.from({ length: 20 }, (_, i) => `GAME-${i}`),
+      { tagIds: [games.id] },
+    );
+    const order = await prisma.order.create({ data: { shopId, shopifyId: 4400002n, name: "#1002" } });
+    const day = 24 * 3600_000;
+    const now = Date.now();
+    // 23:30 UTC is 00:30 the next day in Berlin (UTC+1 in winter, +2 in summer).
+    const lateEvening = new Date(new Date(now - 5 * day).toISOString().slice(0, 10) + "T23:30:00Z");
+    const lines = [
+      { tagId: games.id, keysAssigned: 3, createdAt: lateEvening },
+      { tagId: games.id, keysAssigned: 2, createdAt: new Date(now - 60_000) },
+      { tagId: games.id, keysAssigned: 10, createdAt: new Date(now - 40 * day) },
+      { tagId: music.id, keysAssigned: 7, createdAt: new Date(now - 2 * day) },
+    ];
+    await prisma.orderLine.createMany({
+      data: lines.map((line, i) => ({
+        shopId,
+        orderId: order.id,
+        lineItemId: BigInt(i + 1),
+        quantity: 1,
+        keysNeeded: 10,
+        ...line,
+      })),
+    });
+    const berlinDay = (at: Date) => new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Berlin" }).format(at);
+
+    const { body } = await load<{
+      history: { days: { day: string; keys: number }[]; perDay: number; daysLeft: number; windowDays: number };
+    }>(`/app/tags/${games.id}`, TAG);
+    const { days, perDay, daysLeft, windowDays } = body.history;
+    expect(days).toHaveLength(30);
+    expect(days.at(-1)!.day).toBe(berlinDay(new Date()));
+    expect(new Date(`${days.at(-1)!.day}T00:00:00Z`).getTime() - new Date(`${days[0].day}T00:00:00Z`).getTime()).toBe(
+      29 * day,
+    );
+    const counted = Object.fromEntries(days.filter((d) => d.keys > 0).map((d) => [d.day, d.keys]));
+    expect(counted).toEqual({ [berlinDay(lateEvening)]: 3, [berlinDay(new Date(now - 60_000))]: 2 });
+    expect(berlinDay(lateEvening)).not.toBe(lateEvening.toISOString().slice(0, 10));
+    // The forecast the low-stock alerts give: 5 keys in 14 days, 20 pending.
+    expect(windowDays).toBe(14);
+    expect(perDay).toBeCloseTo(5 / 14);
+    expect(daysLeft).toBe(56);
+
+    const generated = await systemTag(shopId, "AUTO_GENERATED");
+    expect((await load<{ history: unknown }>(`/app/tags/${generated.id}`, TAG)).body.history).toBeNull();
+  });
+
   it("answers 404 for another shop's tag and for ids that are not numbers", async () => {
     const theirs = await createTag(otherShopId, "theirs");
     expect((await load(`/app/tags/${theirs.id}`, TAG)).status).toBe(404);
