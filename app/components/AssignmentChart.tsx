@@ -2,7 +2,7 @@
 // merchant sees at a glance whether sales are steady, rising or gone, and how long the stock lasts.
 import { BlockStack, InlineStack, Text } from "@shopify/polaris";
 import { daysLeftLabel, formatPerDay } from "~/lib/fulfilment";
-import { formatCount } from "~/lib/library";
+import { formatCount, pluralize } from "~/lib/library";
 
 export interface AssignmentChartProps {
   /** Keys handed out per day, oldest first, the last one today ("YYYY-MM-DD" in the shop's zone). */
@@ -58,7 +58,7 @@ export function AssignmentChart({ days, perDay, daysLeft, windowDays }: Assignme
           const height = d.keys === 0 ? 1 : Math.max(2, (d.keys / max) * HEIGHT);
           return (
             <g key={d.day} data-day={d.day} data-keys={d.keys}>
-              <title>{`${formatDay(d.day)}: ${formatCount(d.keys)} ${d.keys === 1 ? "key" : "keys"}`}</title>
+              <title>{`${formatDay(d.day)}: ${pluralize(d.keys, "key")}`}</title>
               <rect x={i * STEP} y={0} width={STEP} height={HEIGHT} fill="transparent" />
               <rect
                 x={i * STEP + (STEP - BAR) / 2}
