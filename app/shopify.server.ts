@@ -1,9 +1,9 @@
 import "@shopify/shopify-app-remix/adapters/node";
 import { ApiVersion, AppDistribution, LogSeverity, shopifyApp } from "@shopify/shopify-app-remix/server";
-import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
 import { config } from "./config.server";
 import prisma from "./db.server";
 import { CachedSessionStorage } from "./session-cache.server";
+import { RecoveringSessionStorage } from "./session-storage.server";
 import { syncShopDetails } from "./models/shop.server";
 
 export const apiVersion = ApiVersion.July26;
@@ -23,8 +23,9 @@ const shopify = shopifyApp({
   appUrl: config.appUrl,
   authPathPrefix: "/auth",
   // Every webhook and admin request loads a session: a few seconds in memory spare most of those
-  // round trips (see session-cache.server.ts for why that is safe across instances).
-  sessionStorage: new CachedSessionStorage(new PrismaSessionStorage(prisma)),
+  // round trips (see session-cache.server.ts for why that is safe across instances). Behind it, the
+  // library's Prisma storage, made to recover from a database outage at start-up.
+  sessionStorage: new CachedSessionStorage(new RecoveringSessionStorage(prisma)),
   distribution: AppDistribution.AppStore,
   logger: { level: LOG_LEVELS[config.shopifyLogLevel] ?? LogSeverity.Info },
   future: {
