@@ -16,15 +16,15 @@
 //
 //   npx tsx bench/fulfilment.ts [--quick]      (needs build/: runs `remix build` when it is missing)
 import { execFileSync } from "node:child_process";
-import { createHmac, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import http from "node:http";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import pg from "pg";
 import { startAppServer, type AppServer } from "../app/local/app-server";
 import { openDataset, shopDomain as datasetShop, SHOPS } from "./lib/dataset";
 import { printFigures, quick, stats, writeResults, type Figure } from "./lib/harness";
+import { createWebhookClient } from "./lib/webhook-client";
 
 const RUNS = 3;
 const ORDERS_PER_RUN = quick ? 700 : 3_400; // 3 runs: ~10,000 orders in all
@@ -131,36 +131,13 @@ function plan(orders: number, rand: () => number): { deliveries: Delivery[]; key
   return { deliveries, keys };
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY, keepAliveMsecs: 1000 });
-
-function post(server: AppServer, delivery: Delivery): Promise<number> {
-  const url = new URL(`/webhooks/${delivery.topic}`, server.url);
-  const headers = {
-    "Content-Type": "application/json",
-    "Content-Length": String(Buffer.byteLength(delivery.body)),
-    "X-Shopify-Topic": delivery.topic,
-    "X-Shopify-Shop-Domain": delivery.shop,
-    "X-Shopify-Hmac-Sha256": createHmac("sha256", API_SECRET).update(delivery.body).digest("base64"),
-    "X-Shopify-Webhook-Id": randomUUID(),
-    "X-Shopify-Event-Id": delivery.eventId,
-    "X-Shopify-API-Version": "2026-07",
-    "X-Shopify-Triggered-At": new Date().toISOString(),
-  };
-  return new Promise((resolve, reject) => {
-    const request = http.request(url, { method: "POST", headers, agent }, (response) => {
-      response.resume();
-      response.on("end", () => resolve(response.statusCode ?? 0));
-    });
-    request.on("error", reject);
-    request.end(delivery.body);
-  });
-}
+const client = createWebhookClient({ secret: API_SECRET, sockets: CONCURRENCY });
 
 /** Shopify redelivers what did not get a 2xx; a socket reset before any answer is redelivered too. */
 async function deliver(server: AppServer, delivery: Delivery) {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await post(server, delivery);
+      return await client.post(server.url, delivery);
     } catch (error) {
       if (attempt >= 3) throw error;
     }
@@ -580,7 +557,7 @@ async function main() {
     if (!clean) process.exitCode = 1;
   } finally {
     await Promise.all(servers.map((server) => server.stop()));
-    agent.destroy();
+    client.close();
     await db.end();
     const { closePgPool } = await import("../app/pg.server");
     await closePgPool();

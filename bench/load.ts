@@ -7,7 +7,7 @@
 //
 //   npx tsx bench/load.ts [--quick]      (loopback only; bounded; stops by itself)
 import { spawn, type ChildProcess } from "node:child_process";
-import { createHmac, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -15,6 +15,7 @@ import pg from "pg";
 import { migrateDatabase } from "../app/local/migrate";
 import { freePort, projectDataDir, startLocalPostgres, type LocalPostgres } from "../app/local/postgres";
 import { printFigures, quick, stats, writeResults, type Figure } from "./lib/harness";
+import { createWebhookClient, type SignedDelivery } from "./lib/webhook-client";
 
 const ORDERS = quick ? 1_500 : 10_000;
 const CONCURRENCY = 50;
@@ -24,11 +25,9 @@ const API_SECRET = "bench-load-api-secret";
 const PRODUCT = 9_100_000_001;
 const log = (message: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
 
-interface Delivery {
+interface Delivery extends SignedDelivery {
   orderId: number;
   quantity: number;
-  eventId: string;
-  body: string;
 }
 
 function orderPayload(orderId: number, quantity: number) {
@@ -46,18 +45,6 @@ function orderPayload(orderId: number, quantity: number) {
       { id: orderId * 10 + 2, product_id: null, variant_id: null, quantity: 1, title: "Custom item", name: "Custom item", gift_card: false },
     ],
   });
-}
-
-function sign(delivery: Delivery) {
-  return {
-    "Content-Type": "application/json",
-    "X-Shopify-Topic": "orders/create",
-    "X-Shopify-Shop-Domain": SHOP,
-    "X-Shopify-Hmac-Sha256": createHmac("sha256", API_SECRET).update(delivery.body, "utf8").digest("base64"),
-    "X-Shopify-Webhook-Id": randomUUID(),
-    "X-Shopify-Event-Id": delivery.eventId,
-    "X-Shopify-API-Version": "2026-07",
-  };
 }
 
 class AppProcess {
@@ -138,6 +125,7 @@ async function main() {
   await migrateDatabase(url, { quiet: true });
   const apps = [new AppProcess(await freePort(), url), new AppProcess(await freePort(), url)];
   const admin = new pg.Pool({ connectionString: url, max: 4 });
+  const client = createWebhookClient({ secret: API_SECRET, sockets: CONCURRENCY });
   admin.on("error", () => {});
   const figures: Figure[] = [];
   const notes: Record<string, unknown> = { orders: ORDERS, concurrency: CONCURRENCY };
@@ -207,7 +195,7 @@ async function main() {
     // The delivery plan: every order once, 10% of deliveries repeated as-is, 5% of orders again under a new event id.
     const plan: Delivery[] = quantities.map((quantity, i) => {
       const orderId = 6_000_000_000 + i;
-      return { orderId, quantity, eventId: randomUUID(), body: orderPayload(orderId, quantity) };
+      return { orderId, quantity, topic: "orders/create", shop: SHOP, eventId: randomUUID(), body: orderPayload(orderId, quantity) };
     });
     const extra: Delivery[] = [];
     for (let i = 0; i < ORDERS; i++) {
@@ -226,22 +214,15 @@ async function main() {
     async function deliver(delivery: Delivery, appIndex: number) {
       const start = performance.now();
       try {
-        const response = await fetch(`http://127.0.0.1:${apps[appIndex].port}/webhooks/orders/create`, {
-          method: "POST",
-          headers: sign(delivery),
-          body: delivery.body,
-          signal: AbortSignal.timeout(5_000),
-        });
-        await response.arrayBuffer();
-        if (response.status === 200) {
+        const status = await client.post(`http://127.0.0.1:${apps[appIndex].port}`, delivery);
+        if (status === 200) {
           latencies.push(performance.now() - start);
           return true;
         }
-        failed(`HTTP ${response.status}`);
+        failed(`HTTP ${status}`);
       } catch (error) {
         // Connection refused or reset (a killed process), or Shopify's 5 s limit: redelivered later.
-        const e = error as { name?: string; cause?: { code?: string } };
-        failed(e.name === "TimeoutError" ? "timeout (5 s)" : (e.cause?.code ?? e.name ?? "network error"));
+        failed((error as { code?: string }).code ?? "network error");
       }
       return false;
     }
@@ -386,6 +367,7 @@ async function main() {
     if (!whole) process.exitCode = 1;
   } finally {
     await Promise.all(apps.map((app) => app.stop()));
+    client.close();
     await admin.end().catch(() => {});
     await db.stop();
     await rm(dir, { recursive: true, force: true });
