@@ -2,10 +2,10 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { uninstallShop } from "~/models/privacy.server";
 import { authenticate } from "~/shopify.server";
-import { eventIdOf, handleWebhook, rejectMalformedBody, limitWebhookBody } from "~/webhooks.server";
+import { eventIdOf, handleWebhook, rejectMalformedBody, readWebhook } from "~/webhooks.server";
 
 export async function action({ request }: ActionFunctionArgs) {
-  const webhook = await authenticate.webhook(await limitWebhookBody(request)).catch(rejectMalformedBody);
+  const webhook = await authenticate.webhook(await readWebhook(request)).catch(rejectMalformedBody);
   return handleWebhook(() =>
     uninstallShop({
       shopDomain: webhook.shop,
