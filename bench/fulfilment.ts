@@ -15,15 +15,13 @@
 // Afterwards every key and order is checked: no key given twice, none lost, none over-assigned.
 //
 //   npx tsx bench/fulfilment.ts [--quick]      (needs build/: runs `remix build` when it is missing)
-import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
 import { performance } from "node:perf_hooks";
 import pg from "pg";
 import { startAppServer, type AppServer } from "../app/local/app-server";
 import { openDataset, shopDomain as datasetShop, SHOPS } from "./lib/dataset";
-import { printFigures, quick, stats, writeResults, type Figure } from "./lib/harness";
+import { ensureAppBuild, printFigures, quick, stats, writeResults, type Figure } from "./lib/harness";
 import { createWebhookClient } from "./lib/webhook-client";
 
 const RUNS = 3;
@@ -360,13 +358,7 @@ async function verify(db: pg.Pool, expectedKeys: number) {
 }
 
 async function main() {
-  if (!existsSync(path.resolve("build/index.js")) || process.argv.includes("--build")) {
-    log("building the app (remix build)");
-    execFileSync(process.execPath, [path.resolve("node_modules/@remix-run/dev/dist/cli.js"), "build"], {
-      stdio: ["ignore", "ignore", "inherit"],
-      env: { ...process.env, NODE_ENV: "production" },
-    });
-  }
+  ensureAppBuild();
   const bench = await openDataset("fulfilment");
   const { url } = bench;
   const db = new pg.Pool({ connectionString: url, max: 20 });

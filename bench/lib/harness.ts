@@ -1,11 +1,22 @@
 // Shared benchmark machinery: repeated timing with median/min/max, figures printed beside their
 // same-run baseline, and JSON results in bench/results/. The dataset and its PostgreSQL: ./dataset.ts.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 
 export const quick = process.argv.includes("--quick");
+
+/** The production build the app server processes run (`remix build`, when missing or with --build). */
+export function ensureAppBuild() {
+  if (existsSync(path.resolve("build/index.js")) && !process.argv.includes("--build")) return;
+  console.log("building the app (remix build)");
+  execFileSync(process.execPath, [path.resolve("node_modules/@remix-run/dev/dist/cli.js"), "build"], {
+    stdio: ["ignore", "ignore", "inherit"],
+    env: { ...process.env, NODE_ENV: "production" },
+  });
+}
 
 export interface Stats {
   median: number;
