@@ -9,9 +9,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { rm } from "node:fs/promises";
-import path from "node:path";
 import { performance } from "node:perf_hooks";
 import pg from "pg";
+import { startArguments } from "../app/local/app-server";
 import { migrateDatabase } from "../app/local/migrate";
 import { freePort, projectDataDir, startLocalPostgres, type LocalPostgres } from "../app/local/postgres";
 import { printFigures, quick, stats, writeResults, type Figure } from "./lib/harness";
@@ -59,7 +59,7 @@ class AppProcess {
   ) {}
   async start() {
     this.expected = false;
-    this.child = spawn(process.execPath, [path.resolve("node_modules/@remix-run/serve/dist/cli.js"), "build/index.js"], {
+    this.child = spawn(process.execPath, startArguments(), {
       env: {
         ...process.env,
         NODE_ENV: "production",

@@ -2,8 +2,20 @@
 // for tests and benchmarks that need several app instances on one database. Started with node
 // directly (not npx, whose wrapper would outlive a kill) and stopped by its own pid.
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { freePort } from "./postgres";
+
+/**
+ * `npm start`'s arguments to node (package.json's start script: node's flags, remix-serve, the build),
+ * so that every app server started here runs as production does.
+ */
+export function startArguments(): string[] {
+  const { scripts } = JSON.parse(readFileSync(path.resolve("package.json"), "utf8")) as { scripts: { start: string } };
+  const [program, ...args] = scripts.start.trim().split(/\s+/);
+  if (program !== "node") throw new Error(`package.json's start script must run node itself: ${scripts.start}`);
+  return args;
+}
 
 export interface AppServer {
   url: string;
@@ -27,8 +39,7 @@ export async function startAppServer({
   nodeArgs?: string[];
 }): Promise<AppServer> {
   const port = await freePort();
-  const cli = path.resolve("node_modules/@remix-run/serve/dist/cli.js");
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, cli, "build/index.js"], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, ...startArguments()], {
     env: {
       ...process.env,
       NODE_ENV: "production",
