@@ -1,10 +1,18 @@
 // A production app server process (remix-serve over build/, as `npm start` runs it) on a free port,
 // for tests and benchmarks that need several app instances on one database. Started with node
 // directly (not npx, whose wrapper would outlive a kill) and stopped by its own pid.
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { freePort } from "./postgres";
+
+/** The production build that app servers run (`remix build` into build/), as `npm run build` makes it. */
+export function buildApp() {
+  execFileSync(process.execPath, [path.resolve("node_modules/@remix-run/dev/dist/cli.js"), "build"], {
+    stdio: ["ignore", "ignore", "inherit"],
+    env: { ...process.env, NODE_ENV: "production" },
+  });
+}
 
 /**
  * `npm start`'s arguments to node (package.json's start script: node's flags, remix-serve, the build),

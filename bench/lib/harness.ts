@@ -1,10 +1,10 @@
 // Shared benchmark machinery: repeated timing with median/min/max, figures printed beside their
 // same-run baseline, and JSON results in bench/results/. The dataset and its PostgreSQL: ./dataset.ts.
-import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
+import { buildApp } from "../../app/local/app-server";
 
 export const quick = process.argv.includes("--quick");
 
@@ -12,10 +12,7 @@ export const quick = process.argv.includes("--quick");
 export function ensureAppBuild() {
   if (existsSync(path.resolve("build/index.js")) && !process.argv.includes("--build")) return;
   console.log("building the app (remix build)");
-  execFileSync(process.execPath, [path.resolve("node_modules/@remix-run/dev/dist/cli.js"), "build"], {
-    stdio: ["ignore", "ignore", "inherit"],
-    env: { ...process.env, NODE_ENV: "production" },
-  });
+  buildApp();
 }
 
 export interface Stats {

@@ -1,9 +1,8 @@
 // Once per test run: a PostgreSQL server (DATABASE_URL's, or a throwaway embedded one), a migrated
 // template database that every test file clones, and a fresh Remix build for route and browser tests.
-import { execFileSync } from "node:child_process";
-import path from "node:path";
 import type { TestProject } from "vitest/node";
 import pg from "pg";
+import { buildApp } from "../../app/local/app-server";
 import { migrateDatabase } from "../../app/local/migrate";
 import { projectDataDir, startLocalPostgres, type LocalPostgres } from "../../app/local/postgres";
 
@@ -40,10 +39,7 @@ export default async function setup(project: TestProject) {
   await migrateDatabase(templateUrl.toString(), { quiet: true });
 
   if (!process.env.KEYSHELF_TEST_SKIP_BUILD) {
-    execFileSync(process.execPath, [path.resolve("node_modules/@remix-run/dev/dist/cli.js"), "build"], {
-      stdio: ["ignore", "ignore", "inherit"],
-      env: { ...process.env, NODE_ENV: "production" },
-    });
+    buildApp();
   }
 
   project.provide("postgresAdminUrl", adminUrl);
