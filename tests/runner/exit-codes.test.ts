@@ -10,7 +10,7 @@ import { describe, expect, test } from "vitest";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}) {
+function run(command: string, args: string[], env: Record<string, string | undefined> = {}) {
   return new Promise<{ code: number | null; output: string }>((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: ROOT,
@@ -26,7 +26,7 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}) {
   });
 }
 
-const vitest = (include: string, env: NodeJS.ProcessEnv = {}) =>
+const vitest = (include: string, env: Record<string, string | undefined> = {}) =>
   run(process.execPath, [path.join(ROOT, "node_modules", "vitest", "vitest.mjs"), "run"], {
     KEYSHELF_TEST_INCLUDE: `tests/runner/fixtures/${include}`,
     ...env,
