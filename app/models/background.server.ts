@@ -51,6 +51,8 @@ function loop(name: string, intervalMs: number, work: (signal: AbortSignal) => P
       } catch (error) {
         console.error(`Background ${name} failed:`, error);
       }
+      // A stop that came while `work` ran has already fired: do not sleep through it.
+      if (signal.aborted) break;
       await new Promise<void>((resolve) => {
         const wake = () => {
           clearTimeout(timer);

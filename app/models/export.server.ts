@@ -217,6 +217,7 @@ export async function* exportCsvBatches({
   const stream = client.query(copyTo(`COPY (${sql}) TO STDOUT`));
   const onAbort = () => stream.destroy(new Error("Export stopped."));
   signal?.addEventListener("abort", onAbort, { once: true });
+  if (signal?.aborted) onAbort();
   try {
     let carry: Buffer | null = null;
     for await (const chunk of stream as AsyncIterable<Buffer>) {

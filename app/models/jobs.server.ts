@@ -197,12 +197,29 @@ function errorText(error: unknown) {
   return text.slice(0, 2000);
 }
 
+/**
+ * This process is stopping (deploy, restart): give the job back at once instead of making the next
+ * instance wait for the lease to run out. The stop does not count as an attempt.
+ */
+async function handBack(job: ClaimedJob) {
+  await prisma.$executeRaw`
+    UPDATE "job" SET "state" = 'QUEUED', "locked_by" = NULL, "locked_at" = NULL,
+      "attempts" = GREATEST("attempts" - 1, 0), "updated_at" = ${NOW_UTC}
+    WHERE "id" = ${job.id} AND "locked_by" = ${job.lockedBy} AND "state" = 'RUNNING'`.catch(() => undefined);
+}
+
 /** Runs one claimed job to its end: success, retry later, or failure. */
 export async function runClaimedJob(
   job: ClaimedJob,
   { leaseMs = DEFAULT_LEASE_MS, signal }: { leaseMs?: number; signal?: AbortSignal } = {},
 ) {
   const handler = handlers.get(job.kind);
+  // The stop may have come while the claim was on its way back from the database: the job is
+  // already RUNNING there, but an aborted signal never fires "abort" again, so hand it back now.
+  if (signal?.aborted) {
+    await handBack(job);
+    return "abandoned" as const;
+  }
   const controller = new AbortController();
   const onStop = () => controller.abort(signal?.reason);
   signal?.addEventListener("abort", onStop, { once: true });
@@ -257,12 +274,7 @@ export async function runClaimedJob(
   } catch (error) {
     if (error instanceof LeaseLostError || controller.signal.aborted) {
       if (signal?.aborted && !(controller.signal.reason instanceof LeaseLostError)) {
-        // This process is stopping (deploy, restart): hand the job back at once instead of making
-        // the next instance wait for the lease to run out. The stop does not count as an attempt.
-        await prisma.$executeRaw`
-          UPDATE "job" SET "state" = 'QUEUED', "locked_by" = NULL, "locked_at" = NULL,
-            "attempts" = GREATEST("attempts" - 1, 0), "updated_at" = ${NOW_UTC}
-          WHERE "id" = ${job.id} AND "locked_by" = ${job.lockedBy} AND "state" = 'RUNNING'`.catch(() => undefined);
+        await handBack(job);
       }
       // Otherwise another worker owns the job now: leave it alone.
       return "abandoned" as const;

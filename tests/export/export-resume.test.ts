@@ -190,6 +190,23 @@ describe("an export whose worker dies", () => {
     expect(won.sort()).toEqual([...ids].sort());
   });
 
+  it("hands back a job whose claim arrives after the stop began", async () => {
+    // The race behind a test that hung 1 run in 8: the claim's UPDATE has committed (the job is
+    // RUNNING in the database) when the server stops, and only then does the worker get the row.
+    let handlerRan = false;
+    registerJobHandler("EXPORT", async () => {
+      handlerRan = true;
+    });
+    const jobId = await newExport();
+    const claimed = await claimNextJob({ workerId: "instance-a" });
+    const stopping = new AbortController();
+    stopping.abort();
+    expect(await runClaimedJob(claimed!, { signal: stopping.signal })).toBe("abandoned");
+    expect(handlerRan).toBe(false);
+    const job = await prisma.job.findUniqueOrThrow({ where: { id: jobId } });
+    expect(job).toMatchObject({ state: "QUEUED", lockedBy: null, attempts: 0 });
+  });
+
   it("hands its job back at once when the server stops gracefully", async () => {
     registerJobHandler("EXPORT", async (_job, context) => {
       await new Promise((resolve) => context.signal.addEventListener("abort", resolve, { once: true }));
