@@ -13,6 +13,16 @@ function fail(message: string): never {
   process.exit(1);
 }
 
+/** Why the demo could not start, in a line or two a newcomer can act on; a stack only for the unexpected. */
+function startupFailure(error: unknown, port: number) {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === "EADDRINUSE") {
+    return `The demo cannot start: port ${port} is taken by another program. Stop it, or choose another port: PORT=${port + 1} npm run demo`;
+  }
+  if (error instanceof Error && error.name === "LocalPostgresError") return `The demo cannot start: ${error.message}`;
+  return `The demo cannot start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+}
+
 async function main() {
   const { values } = parseArgs({
     options: { reset: { type: "boolean", default: false }, help: { type: "boolean", short: "h", default: false } },
@@ -63,8 +73,9 @@ async function main() {
     const { migrateDatabase } = await import("~/local/migrate");
     let databaseUrl = process.env.DATABASE_URL;
     if (!databaseUrl) {
-      console.log("Starting PostgreSQL (data in .data/demo/postgres)...");
+      console.log("Starting PostgreSQL...");
       const postgres: LocalPostgres = await startLocalPostgres({ dir: projectDataDir("demo", "postgres") });
+      console.log(`PostgreSQL is up (data in ${postgres.dir}, log ${postgres.logFile}).`);
       cleanups.push(() => postgres.stop());
       databaseUrl = await postgres.createDatabase(DATABASE);
       process.env.DATABASE_URL = databaseUrl;
@@ -122,7 +133,7 @@ ${banners.map((b) => `  ${b}`).join("\n")}${banners.length ? "\n" : ""}
 ${line}
 `);
   } catch (error) {
-    console.error(error);
+    console.error(`\n${startupFailure(error, port)}\n`);
     await stop(1);
   }
 }

@@ -8,10 +8,15 @@ import { freePort } from "./postgres";
 
 /** The production build that app servers run (`remix build` into build/), as `npm run build` makes it. */
 export function buildApp() {
-  execFileSync(process.execPath, [path.resolve("node_modules/@remix-run/dev/dist/cli.js"), "build"], {
-    stdio: ["ignore", "ignore", "inherit"],
-    env: { ...process.env, NODE_ENV: "production" },
-  });
+  try {
+    execFileSync(process.execPath, [path.resolve("node_modules/@remix-run/dev/dist/cli.js"), "build"], {
+      stdio: ["ignore", "ignore", "inherit"],
+      env: { ...process.env, NODE_ENV: "production" },
+    });
+  } catch (error) {
+    const { status } = error as { status?: number | null };
+    throw new Error(`The production build (remix build) failed with exit ${status ?? "unknown"}: its errors are printed above. Reproduce it alone with: npm run build`);
+  }
 }
 
 /**
