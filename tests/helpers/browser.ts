@@ -1,6 +1,6 @@
 // Real Chromium (Debian's, driven by playwright-core) against the demo server on loopback,
 // over this test file's database.
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { chromium, type Browser, type Frame, type Page } from "playwright-core";
@@ -26,6 +26,10 @@ export async function startDemoApp(): Promise<DemoApp> {
 }
 
 export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    // `npm test` installs it first (tests/setup/ensure-chromium.ts); a bare `vitest` does not.
+    throw new Error(`Chromium is missing at ${CHROMIUM}: run the tests with npm test, which installs it, or set CHROMIUM_PATH.`);
+  }
   const profile = mkdtempSync(path.join(os.tmpdir(), "keyshelf-chromium-"));
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
