@@ -1,10 +1,20 @@
-// Plain SQL for the hot paths (webhooks assigning keys), over node-postgres: a round trip here costs
-// a fraction of one through Prisma's client, and an order's whole transaction is a handful of them.
-// The same statements also run inside Prisma transactions (fillWaitingOrders inside an import), so
-// they are written once as `sql` fragments and executed by either.
+// The database layer: every raw statement and every transaction of the app goes through here.
+// - Raw SQL is written with the `sql` tag (values become parameters; fragments compose) and run by
+//   a `Db`: over node-postgres for the hot paths (a round trip costs a fraction of one through
+//   Prisma's client) or inside a Prisma transaction, so one fragment serves both. Result rows are
+//   checked against a zod schema (`col` has the column types).
+// - Prisma's models stay for the schema, migrations, sessions and plain CRUD.
+// - transaction() / sqlTransaction() are the only ways to open a transaction; both retry
+//   deadlocks and serialisation failures by the one rule in retryTransient(). Lint forbids
+//   `$transaction`, `$queryRaw` and friends elsewhere.
 import type { Prisma } from "@prisma/client";
+import prisma from "~/db.server";
 import type pg from "pg";
+import { z } from "zod";
 import { pgPool } from "~/pg.server";
+
+/** The client of a Prisma interactive transaction. */
+export type Tx = Prisma.TransactionClient;
 
 export interface Sql {
   readonly text: string;
@@ -62,29 +72,74 @@ export function prepared(name: string, statement: Sql): Sql {
   return { ...statement, name };
 }
 
-/** Runs statements: a pooled node-postgres client, or a Prisma interactive transaction. */
+/**
+ * Runs statements: over a pooled node-postgres client (the hot paths), or inside a Prisma
+ * transaction. Every result row is checked against a zod schema at this boundary, so a renamed or
+ * retyped column fails the first test that runs the statement instead of reading as undefined.
+ */
 export interface Db {
+  rows<S extends z.ZodTypeAny>(row: S, statement: Sql): Promise<Array<z.output<S>>>;
+  /** Runs a statement for its effect; the number of rows it inserted, updated or deleted. */
+  run(statement: Sql): Promise<number>;
+  /** @deprecated unchecked rows: being replaced by rows() (issue 16); removed when no caller is left. */
   query<T>(statement: Sql): Promise<T[]>;
 }
 
-export function pgDb(client: pg.PoolClient | pg.Pool): Db {
+function checked<S extends z.ZodTypeAny>(row: S, rows: unknown[], statement: Sql): Array<z.output<S>> {
+  const parsed = z.array(row).safeParse(rows);
+  if (!parsed.success) {
+    const where = statement.name ?? statement.text.replace(/\s+/g, " ").trim().slice(0, 80);
+    throw new Error(`SQL result does not have the expected shape (${where}): ${parsed.error.message}`);
+  }
+  return parsed.data;
+}
+
+/** Statements on a pool (each its own transaction) or on one checked-out client. */
+export function pgDb(client: pg.PoolClient | pg.Pool = hotPool()): Db {
+  const send = (statement: Sql) =>
+    statement.name
+      ? client.query({ name: statement.name, text: statement.text, values: statement.values })
+      : client.query(statement.text, statement.values);
   return {
+    async rows(row, statement) {
+      return checked(row, (await send(statement)).rows, statement);
+    },
+    async run(statement) {
+      return (await send(statement)).rowCount ?? 0;
+    },
     async query<T>(statement: Sql) {
-      const result = statement.name
-        ? await client.query({ name: statement.name, text: statement.text, values: statement.values })
-        : await client.query(statement.text, statement.values);
-      return result.rows as T[];
+      return (await send(statement)).rows as T[];
     },
   };
 }
 
+/** Statements inside a Prisma interactive transaction (or on the process client). */
 export function prismaDb(tx: Prisma.TransactionClient): Db {
   return {
+    async rows(row, statement) {
+      return checked(row, await tx.$queryRawUnsafe<unknown[]>(statement.text, ...statement.values), statement);
+    },
+    run(statement) {
+      return tx.$executeRawUnsafe(statement.text, ...statement.values);
+    },
     query<T>(statement: Sql) {
       return tx.$queryRawUnsafe<T[]>(statement.text, ...statement.values);
     },
   };
 }
+
+/**
+ * Column types as the two drivers return them. node-postgres gives int8 and numeric as text and
+ * Prisma as bigint; both give timestamps as Date (node-postgres parses them in the session's UTC).
+ */
+export const col = {
+  int: z.number().int(),
+  /** int8 ids (Shopify's): as text, exact. */
+  bigint: z.union([z.string(), z.bigint(), z.number()]).transform((value) => String(value)),
+  text: z.string(),
+  bool: z.boolean(),
+  time: z.union([z.date(), z.string()]).transform((value) => (value instanceof Date ? value : new Date(value))),
+};
 
 /** The pool behind webhooks and the library's reads (see app/pg.server.ts). */
 export function hotPool(): pg.Pool {
@@ -116,12 +171,35 @@ export function isUniqueViolation(error: unknown): boolean {
   return hasSqlState(error, new Set(["23505"]), new Set(["P2002"]), /duplicate key value violates unique constraint/i);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Transactions: every one in the app starts here, with one retry policy.
+
+const MAX_ATTEMPTS = 5;
 const backoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * attempt));
 
-/** One transaction on the hot pool, retried (whole) after a deadlock or serialisation failure. */
-export async function hotTransaction<T>(work: (db: Db) => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    const client = await hotPool().connect();
+/**
+ * The retry rule, decided once: a transaction Postgres rolled back for a deadlock or a
+ * serialisation failure runs again, whole, up to five times with a short random backoff.
+ * Any other error is the caller's.
+ */
+async function retryTransient<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (n >= MAX_ATTEMPTS || !isTransientError(error)) throw error;
+    }
+    await backoff(n);
+  }
+}
+
+/**
+ * Plain SQL in one transaction on a node-postgres pool: "hot" (webhooks, the library) by default,
+ * "write" for a stream's commits (see app/pg.server.ts for why streams get pools of their own).
+ */
+export function sqlTransaction<T>(work: (db: Db) => Promise<T>, { pool = "hot" }: { pool?: "hot" | "write" } = {}) {
+  return retryTransient(async () => {
+    const client = await pgPool(pool).connect();
     let broken: Error | undefined;
     try {
       await client.query("BEGIN");
@@ -134,32 +212,24 @@ export async function hotTransaction<T>(work: (db: Db) => Promise<T>): Promise<T
       } catch (rollbackError) {
         broken = rollbackError as Error;
       }
-      if (attempt >= 5 || !isTransientError(error)) throw error;
+      throw error;
     } finally {
       // A client whose connection failed is destroyed rather than handed to the next request.
       client.release(broken);
     }
-    await backoff(attempt);
-  }
+  });
 }
 
-/** One Prisma interactive transaction, retried the same way (for work that also uses Prisma models). */
-export async function prismaTransaction<T>(
-  prisma: {
-    $transaction<R>(
-      fn: (tx: Prisma.TransactionClient) => Promise<R>,
-      options?: { maxWait?: number; timeout?: number },
-    ): Promise<R>;
-  },
-  work: (tx: Prisma.TransactionClient) => Promise<T>,
-  { timeout = 30_000 } = {},
-): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await prisma.$transaction(work, { maxWait: 20_000, timeout });
-    } catch (error) {
-      if (attempt >= 5 || !isTransientError(error)) throw error;
-    }
-    await backoff(attempt);
-  }
+/**
+ * A Prisma interactive transaction, for work that uses Prisma's models (and `prismaDb(tx)` for its
+ * plain SQL). `timeout` bounds how long it may stay open (long fills, big moves).
+ */
+export function transaction<T>(work: (tx: Tx) => Promise<T>, { timeout = 30_000 }: { timeout?: number } = {}) {
+  return retryTransient(() => prisma.$transaction(work, { maxWait: 20_000, timeout }));
 }
+
+/** @deprecated use sqlTransaction (issue 16); removed when no caller is left. */
+export const hotTransaction = <T>(work: (db: Db) => Promise<T>) => sqlTransaction(work);
+/** @deprecated use transaction (issue 16); removed when no caller is left. */
+export const prismaTransaction = <T>(_prisma: unknown, work: (tx: Tx) => Promise<T>, options?: { timeout?: number }) =>
+  transaction(work, options);
