@@ -77,21 +77,36 @@ export function prepared(name: string, statement: Sql): Sql {
  * transaction. Every result row is checked against a zod schema at this boundary, so a renamed or
  * retyped column fails the first test that runs the statement instead of reading as undefined.
  */
+/** A row's columns (`{ id: col.int, ... }`) or any zod schema for it. */
+export type RowSpec = z.ZodTypeAny | z.ZodRawShape;
+export type RowOf<S extends RowSpec> = S extends z.ZodTypeAny
+  ? z.output<S>
+  : S extends z.ZodRawShape
+    ? z.output<z.ZodObject<S>>
+    : never;
+
 export interface Db {
-  rows<S extends z.ZodTypeAny>(row: S, statement: Sql): Promise<Array<z.output<S>>>;
+  rows<S extends RowSpec>(row: S, statement: Sql): Promise<Array<RowOf<S>>>;
   /** Runs a statement for its effect; the number of rows it inserted, updated or deleted. */
   run(statement: Sql): Promise<number>;
   /** @deprecated unchecked rows: being replaced by rows() (issue 16); removed when no caller is left. */
   query<T>(statement: Sql): Promise<T[]>;
 }
 
-function checked<S extends z.ZodTypeAny>(row: S, rows: unknown[], statement: Sql): Array<z.output<S>> {
-  const parsed = z.array(row).safeParse(rows);
+const arraySchemas = new WeakMap<object, z.ZodTypeAny>();
+
+function checked<S extends RowSpec>(row: S, rows: unknown[], statement: Sql): Array<RowOf<S>> {
+  let schema = arraySchemas.get(row);
+  if (!schema) {
+    schema = z.array(row instanceof z.ZodType ? row : z.object(row as z.ZodRawShape));
+    arraySchemas.set(row, schema);
+  }
+  const parsed = schema.safeParse(rows);
   if (!parsed.success) {
     const where = statement.name ?? statement.text.replace(/\s+/g, " ").trim().slice(0, 80);
     throw new Error(`SQL result does not have the expected shape (${where}): ${parsed.error.message}`);
   }
-  return parsed.data;
+  return parsed.data as Array<RowOf<S>>;
 }
 
 /** Statements on a pool (each its own transaction) or on one checked-out client. */
