@@ -1,6 +1,6 @@
 // What every webhook route shares after `authenticate.webhook` (which verifies the HMAC: 401 on a
 // bad one, 400 on missing headers): malformed bodies and payloads answer 400, handled events 200.
-import { InvalidPayloadError } from "~/models/fulfilment.server";
+import { InvalidPayloadError } from "~/lib/shopify-payloads";
 
 /**
  * Shopify's largest deliveries (orders with hundreds of lines) are a few MB. Anything far beyond that is

@@ -279,7 +279,7 @@ async function baselineRun(db: pg.Pool, claims: number, rand: () => number) {
 
 /** The fulfilment model in this process: the same work as a delivery, without HTTP and Remix. */
 async function modelRun(deliveries: Delivery[]) {
-  const { receiveOrder } = await import("../app/models/fulfilment.server");
+  const { receiveOrder } = await import("../app/models/fulfilment/orders-arriving.server");
   let next = 0;
   // receiveOrder's own time per typical delivery (the assignment work the latency figures
   // were measured on), beside the HTTP figure that adds the server, the library and Remix.

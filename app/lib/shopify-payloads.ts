@@ -104,3 +104,17 @@ export function orderEmail(order: OrderPayload) {
 export function isKeyCandidate(line: LineItem) {
   return line.product_id !== null && !line.gift_card && line.quantity > 0;
 }
+
+/** A webhook payload that does not have the shape Shopify sends (the webhook answers 400). */
+export class InvalidPayloadError extends Error {
+  constructor(public readonly issues: string) {
+    super(`Invalid webhook payload: ${issues}`);
+  }
+}
+
+/** A payload checked against its schema: the data, or InvalidPayloadError naming what is wrong. */
+export function parsePayload<S extends z.ZodTypeAny>(schema: S, payload: unknown): z.output<S> {
+  const parsed = schema.safeParse(payload);
+  if (!parsed.success) throw new InvalidPayloadError(parsed.error.message);
+  return parsed.data;
+}

@@ -7,7 +7,7 @@ import { exportJobHandler } from "./export.server";
 import { purgeExpiredExports } from "./export-files.server";
 import { deliverDueMail } from "./mailer.server";
 import { cleanUpStaleImports } from "./key-import.server";
-import { fillStockedWaitingOrders } from "./fulfilment.server";
+import { fillStockedWaitingOrders } from "./fulfilment/waiting-orders.server";
 
 registerJobHandler("EXPORT", exportJobHandler());
 

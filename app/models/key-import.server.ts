@@ -16,7 +16,7 @@ import { isAcceptedKeyFileName, KeyFileParser, keyFileFormat, MAX_KEY_LENGTH, ty
 import { LibraryError, tagNameSchema } from "~/lib/library";
 import { TAG_NAME_RULE, UNTAGGED_TAG } from "~/lib/tags";
 import { recordAudit } from "./audit.server";
-import { fillWaitingOrders, type FillResult } from "./fulfilment.server";
+import { fillWaitingOrders, type FillResult } from "./fulfilment/waiting-orders.server";
 import { checkLowStock } from "./low-stock.server";
 import { findOrCreateTags, getSystemTags, LONG_TRANSACTION } from "./tags.server";
 

@@ -6,9 +6,10 @@ import type { Prisma } from "@prisma/client";
 import type { KeyAction } from "~/lib/fulfilment";
 import { maskKey } from "~/lib/fulfilment";
 import { LibraryError } from "~/lib/library";
-import { prismaDb, sql } from "~/sql.server";
+import { prismaDb, sql, transaction } from "~/sql.server";
 import { recordAudit } from "./audit.server";
-import { assignOrderKeys, fillWaitingOrders, runTransaction } from "./fulfilment.server";
+import { assignOrderKeys } from "./fulfilment/key-assignment.server";
+import { fillWaitingOrders } from "./fulfilment/waiting-orders.server";
 import { checkLowStock } from "./low-stock.server";
 
 interface LockedKey {
@@ -165,7 +166,7 @@ export async function changeOrderKey({
   actor: string;
 }): Promise<KeyActionResult> {
   let tagId: number | null = null;
-  const result = await runTransaction(async (tx) => {
+  const result = await transaction(async (tx) => {
     const key = await lockOrderKey(tx, { shopId, orderId, keyId });
     tagId = key.source === "TAG" ? key.tagId : null;
     switch (action) {

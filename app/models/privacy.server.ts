@@ -1,11 +1,16 @@
 // The app's lifecycle and privacy webhooks: app/uninstalled, app/scopes_update and the mandatory
 // compliance topics (customers/data_request, customers/redact, shop/redact). Each is idempotent:
 // its event id is recorded in the same transaction as its work.
-import { customerDataRequestSchema, customerRedactSchema, scopesUpdateSchema } from "~/lib/shopify-payloads";
+import {
+  customerDataRequestSchema,
+  customerRedactSchema,
+  parsePayload,
+  scopesUpdateSchema,
+} from "~/lib/shopify-payloads";
 import { forgetShopSessions } from "~/session-cache.server";
-import { prismaDb } from "~/sql.server";
+import { prismaDb, transaction } from "~/sql.server";
 import { recordAudit } from "./audit.server";
-import { claimWebhookEvent, InvalidPayloadError, runTransaction } from "./fulfilment.server";
+import { claimWebhookEvent } from "./fulfilment/webhook-events.server";
 
 export interface LifecycleEvent {
   shopDomain: string;
@@ -19,15 +24,6 @@ export interface LifecycleEvent {
 
 type Outcome = "duplicate" | "ignored" | "done";
 
-function parse<T>(
-  schema: { safeParse(input: unknown): { success: true; data: T } | { success: false; error: { message: string } } },
-  payload: unknown,
-) {
-  const parsed = schema.safeParse(payload);
-  if (!parsed.success) throw new InvalidPayloadError(parsed.error.message);
-  return parsed.data;
-}
-
 function triggered(event: LifecycleEvent) {
   const date = event.triggeredAt ? new Date(event.triggeredAt) : null;
   return date && !Number.isNaN(date.getTime()) ? date : null;
@@ -39,7 +35,7 @@ function triggered(event: LifecycleEvent) {
  * delivery from before a reinstall changes nothing.
  */
 export async function uninstallShop(event: LifecycleEvent): Promise<Outcome> {
-  const outcome = await runTransaction(async (tx) => {
+  const outcome = await transaction(async (tx) => {
     if (!(await claimWebhookEvent(prismaDb(tx), { ...event, topic: "app/uninstalled" }))) return "duplicate";
     const shop = await tx.shop.findUnique({
       where: { domain: event.shopDomain },
@@ -63,8 +59,8 @@ export async function uninstallShop(event: LifecycleEvent): Promise<Outcome> {
 
 /** app/scopes_update: stored sessions carry the scopes the merchant granted now. */
 export async function updateGrantedScopes(event: LifecycleEvent): Promise<Outcome> {
-  const { current } = parse(scopesUpdateSchema, event.payload);
-  const outcome = await runTransaction(async (tx) => {
+  const { current } = parsePayload(scopesUpdateSchema, event.payload);
+  const outcome = await transaction(async (tx) => {
     if (!(await claimWebhookEvent(prismaDb(tx), { ...event, topic: "app/scopes_update" }))) return "duplicate";
     await tx.session.updateMany({ where: { shop: event.shopDomain }, data: { scope: current.join(",") } });
     return "done" as Outcome;
@@ -86,8 +82,8 @@ function sameCustomer(customer: { id: bigint | null; email: string | null }, ord
  * customer (their orders and the licence keys given to them), to pass on within 30 days.
  */
 export async function compileCustomerData(event: LifecycleEvent): Promise<Outcome> {
-  const request = parse(customerDataRequestSchema, event.payload);
-  return runTransaction(async (tx) => {
+  const request = parsePayload(customerDataRequestSchema, event.payload);
+  return transaction(async (tx) => {
     if (!(await claimWebhookEvent(prismaDb(tx), { ...event, topic: "customers/data_request" }))) return "duplicate";
     const shop = await tx.shop.findUnique({ where: { domain: event.shopDomain } });
     if (!shop) return "ignored";
@@ -169,8 +165,8 @@ export async function compileCustomerData(event: LifecycleEvent): Promise<Outcom
 
 /** customers/redact: the customer's identifiers leave their orders; the keys (the shop's stock) stay. */
 export async function redactCustomer(event: LifecycleEvent): Promise<Outcome> {
-  const request = parse(customerRedactSchema, event.payload);
-  return runTransaction(async (tx) => {
+  const request = parsePayload(customerRedactSchema, event.payload);
+  return transaction(async (tx) => {
     if (!(await claimWebhookEvent(prismaDb(tx), { ...event, topic: "customers/redact" }))) return "duplicate";
     const shop = await tx.shop.findUnique({ where: { domain: event.shopDomain }, select: { id: true } });
     if (!shop) return "ignored";
@@ -192,7 +188,7 @@ export async function redactCustomer(event: LifecycleEvent): Promise<Outcome> {
 
 /** shop/redact (48 hours after uninstalling): every row of the shop goes, keys included. */
 export async function redactShop(event: LifecycleEvent): Promise<Outcome> {
-  const outcome = await runTransaction(
+  const outcome = await transaction(
     async (tx) => {
       if (!(await claimWebhookEvent(prismaDb(tx), { ...event, topic: "shop/redact" }))) return "duplicate";
       const shop = await tx.shop.findUnique({

@@ -1,6 +1,6 @@
 // orders/cancelled: the order stops owing keys; unviewed keys go back to the pool if the shop says so.
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { cancelOrder } from "~/models/fulfilment.server";
+import { cancelOrder } from "~/models/fulfilment/returns.server";
 import { authenticate } from "~/shopify.server";
 import { eventIdOf, handleWebhook, rejectMalformedBody, readWebhook } from "~/webhooks.server";
 

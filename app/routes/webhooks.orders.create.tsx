@@ -1,6 +1,6 @@
 // orders/create: keys are assigned now, or once the order is paid (Settings > When to assign keys).
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { receiveOrder } from "~/models/fulfilment.server";
+import { receiveOrder } from "~/models/fulfilment/orders-arriving.server";
 import { authenticate } from "~/shopify.server";
 import { eventIdOf, handleWebhook, rejectMalformedBody, readWebhook } from "~/webhooks.server";
 

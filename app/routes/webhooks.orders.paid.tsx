@@ -1,7 +1,7 @@
 // orders/paid: assigns the keys of orders that waited for payment; a no-op for orders already served,
 // and a safety net when orders/create never arrived (the payload is the whole order).
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { receiveOrder } from "~/models/fulfilment.server";
+import { receiveOrder } from "~/models/fulfilment/orders-arriving.server";
 import { authenticate } from "~/shopify.server";
 import { eventIdOf, handleWebhook, rejectMalformedBody, readWebhook } from "~/webhooks.server";
 

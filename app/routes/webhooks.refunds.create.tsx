@@ -1,6 +1,6 @@
 // refunds/create: refunded units stop owing keys; their unviewed keys go back to the pool if the shop says so.
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { refundOrder } from "~/models/fulfilment.server";
+import { refundOrder } from "~/models/fulfilment/returns.server";
 import { authenticate } from "~/shopify.server";
 import { eventIdOf, handleWebhook, rejectMalformedBody, readWebhook } from "~/webhooks.server";
 

@@ -4,7 +4,7 @@
 // order is checked: none given twice, none lost, none over-assigned, waiting orders filled in order.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAppServer, type AppServer } from "~/local/app-server";
-import { fillWaitingOrders } from "~/models/fulfilment.server";
+import { fillWaitingOrders } from "~/models/fulfilment/waiting-orders.server";
 import { closePgPool } from "~/pg.server";
 import { prisma } from "tests/helpers/db";
 import { TEST_SHOP, webhookRequest } from "tests/helpers/shopify";

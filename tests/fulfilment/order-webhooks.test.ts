@@ -2,7 +2,8 @@
 // captured payloads' quirks, waiting orders filled first come first served, the payment trigger,
 // cancellations and refunds under both policies, and low-stock alerts.
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { fillStockedWaitingOrders, fillWaitingOrders, receiveOrder } from "~/models/fulfilment.server";
+import { receiveOrder } from "~/models/fulfilment/orders-arriving.server";
+import { fillStockedWaitingOrders, fillWaitingOrders } from "~/models/fulfilment/waiting-orders.server";
 import { closePgPool } from "~/pg.server";
 import { AUTO_GENERATED_TAG } from "~/lib/tags";
 import { KEY_ALPHABET } from "~/lib/key-format";
