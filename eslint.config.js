@@ -2,6 +2,30 @@
 import tseslint from "typescript-eslint";
 import reactHooks from "eslint-plugin-react-hooks";
 
+const noDemo = {
+  group: ["~/demo/*", "**/demo/*", "!./*"],
+  message: "Layer rule: only app/demo (the offline demo) may import app/demo; the app never depends on it.",
+};
+// Raw SQL and transactions go through app/sql.server.ts (one idiom, checked rows, one retry rule).
+const databaseOnlyInLayer = ["$transaction", "$queryRaw", "$executeRaw", "$queryRawUnsafe", "$executeRawUnsafe"].map(
+  (property) => ({
+    property,
+    message: "Layer rule: raw SQL and transactions go through app/sql.server.ts (sql`...` with db.rows/db.run, transaction(), sqlTransaction()).",
+  }),
+);
+for (const property of ["sql", "join", "raw", "empty"]) {
+  databaseOnlyInLayer.push({
+    object: "Prisma",
+    property,
+    message: "Layer rule: SQL fragments are written with the sql tag of app/sql.server.ts, not Prisma.sql.",
+  });
+}
+const envOnlyInConfig = {
+  object: "process",
+  property: "env",
+  message: "Layer rule: environment variables are read in app/config.server.ts only.",
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -33,5 +57,64 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
     },
+  },
+  // The layers of app/ (see "Where things live" in README.md). Each rule's message names it.
+  {
+    files: ["app/**/*.{ts,tsx}"],
+    ignores: ["app/demo/**", "app/local/**"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": ["error", { patterns: [noDemo] }],
+      "no-restricted-properties": ["error", envOnlyInConfig],
+    },
+  },
+  // Converted to the one SQL idiom so far (issue 16): the fulfilment modules. The rest of app/models
+  // follows; then this block covers all of app/.
+  {
+    files: ["app/models/fulfilment/**/*.ts"],
+    rules: { "no-restricted-properties": ["error", ...databaseOnlyInLayer, envOnlyInConfig] },
+  },
+  {
+    files: ["app/routes/**/*.{ts,tsx}", "app/root.tsx"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            noDemo,
+            {
+              group: ["~/db.server", "~/sql.server", "~/pg.server", "**/db.server", "**/sql.server", "**/pg.server"],
+              message: "Layer rule: routes reach the database only through app/models (no db, sql or pg in a route).",
+            },
+          ],
+          paths: [{ name: "@prisma/client", allowTypeImports: true, message: "Layer rule: routes reach the database only through app/models." }],
+        },
+      ],
+    },
+  },
+  {
+    files: ["app/components/**/*.{ts,tsx}"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            noDemo,
+            {
+              group: ["~/models/*", "../models/*", "**/*.server"],
+              message: "Layer rule: components render what routes load; they never import models or server modules.",
+            },
+            {
+              group: ["@prisma/client"],
+              allowTypeImports: true,
+              message: "Layer rule: components may name Prisma's types, never its client.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ["app/config.server.ts"],
+    rules: { "no-restricted-properties": "off" },
   },
 );

@@ -9,5 +9,3 @@ export async function requireAdmin(request: Request) {
   const actor = user ? `Staff member ${user}` : "Merchant";
   return { ...context, shop, actor };
 }
-
-export type AdminContext = Awaited<ReturnType<typeof requireAdmin>>;

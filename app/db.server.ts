@@ -1,14 +1,11 @@
 // The one Prisma client of the process, over node-postgres (Prisma's Rust-free mode).
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "@prisma/client";
+import { databaseSettings } from "~/config.server";
 
 function createClient() {
-  const connectionString = process.env.DATABASE_URL;
-  if (!connectionString) {
-    throw new Error("DATABASE_URL is not set. In production point it at PostgreSQL; locally use npm run demo / dev / test.");
-  }
-  const max = Number(process.env.DATABASE_POOL_SIZE ?? 10);
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString, max }) });
+  const { url, poolSize } = databaseSettings();
+  return new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: poolSize }) });
 }
 
 declare global {

@@ -9,6 +9,7 @@
 // many run.
 // Sessions run in UTC with ISO dates, the convention of every timestamp column (Prisma writes UTC).
 import pg from "pg";
+import { databaseSettings } from "~/config.server";
 
 type PoolKind = "hot" | "stream" | "write";
 
@@ -20,11 +21,10 @@ export function pgPool(kind: PoolKind = "stream"): pg.Pool {
   const pools = (globalThis.__keyshelfPgPools ??= {});
   const existing = pools[kind];
   if (existing) return existing;
-  const connectionString = process.env.DATABASE_URL;
-  if (!connectionString) throw new Error("DATABASE_URL is not set.");
+  const { url, poolSize, streamPoolSize } = databaseSettings();
   const pool = new pg.Pool({
-    connectionString,
-    max: Number(kind === "hot" ? (process.env.DATABASE_POOL_SIZE ?? 10) : (process.env.DATABASE_STREAM_POOL_SIZE ?? 4)),
+    connectionString: url,
+    max: kind === "hot" ? poolSize : streamPoolSize,
     options: "-c TimeZone=UTC -c DateStyle=ISO,YMD",
     idleTimeoutMillis: 10_000,
     // Idle connections must not keep a finished script or test process alive.

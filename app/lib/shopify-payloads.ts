@@ -73,8 +73,6 @@ export const refundPayloadSchema = z.object({
     .default([]),
 });
 
-export type RefundPayload = z.infer<typeof refundPayloadSchema>;
-
 const complianceCustomer = z.object({ id: optionalId, email: optionalText, phone: optionalText }).passthrough();
 
 export const customerDataRequestSchema = z.object({

@@ -2,6 +2,7 @@
 // housekeeping. Every app instance runs it (started once per process from entry.server.tsx);
 // the job table's locking makes that safe. Tests disable the loop (KEYSHELF_DISABLE_WORKERS=1)
 // and call runBackgroundTick() to run exactly one round.
+import { backgroundWorkDisabled } from "~/config.server";
 import { DEFAULT_LEASE_MS, newWorkerId, registerJobHandler, runDueJobs } from "./jobs.server";
 import { exportJobHandler } from "./export.server";
 import { purgeExpiredExports } from "./export-files.server";
@@ -72,7 +73,7 @@ function loop(name: string, intervalMs: number, work: (signal: AbortSignal) => P
  * a deployment that runs web and worker processes separately).
  */
 export function startBackgroundWork({ intervalMs = 1_000 }: { intervalMs?: number } = {}) {
-  if (process.env.KEYSHELF_DISABLE_WORKERS === "1") return null;
+  if (backgroundWorkDisabled()) return null;
   if (globalThis.__keyshelfBackground) return globalThis.__keyshelfBackground;
   const workerId = newWorkerId();
   const controller = new AbortController();
@@ -104,9 +105,9 @@ export function startBackgroundWork({ intervalMs = 1_000 }: { intervalMs?: numbe
     },
   };
   globalThis.__keyshelfBackground = runner;
+  // A deploy or restart stops the server with SIGTERM (remix-serve then closes its listener): a
+  // running job is handed back at once, so another instance resumes it without waiting out the lease.
+  process.once("SIGTERM", () => void runner.stop());
   return runner;
 }
 
-export async function stopBackgroundWork() {
-  await globalThis.__keyshelfBackground?.stop();
-}

@@ -8,6 +8,7 @@
 // 3. commitKeyImport moves the staged rows into license_key and key_tag with two set-based INSERTs in
 //    one transaction (tag and shop counters follow by trigger), fills orders waiting on those tags
 //    in the same transaction, and logs the import. All or nothing.
+import { databaseSettings } from "~/config.server";
 import { Prisma } from "@prisma/client";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
@@ -97,7 +98,7 @@ export async function stageKeyImport({
     select: { id: true },
   });
 
-  const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  const client = new pg.Client({ connectionString: databaseSettings().url });
   let copy: ReturnType<typeof copyFrom> | null = null;
   let copyError: Error | null = null;
   // A dropped connection surfaces through the COPY stream; unheard, the client's own event would crash the process.

@@ -24,7 +24,7 @@ const isLow = (tag: StockLevel) => tag.threshold !== null && tag.pending < tag.t
 const isOut = (tag: StockLevel) => tag.pending === 0;
 const needsChange = (tag: StockLevel) => isLow(tag) !== tag.lowAlerted || isOut(tag) !== tag.outAlerted;
 
-/** A tag's stock as an assignment saw it (see the claim statement in fulfilment.server.ts). */
+/** A tag's stock as an assignment saw it (see stockAfterClaim in fulfilment/key-assignment.server.ts). */
 export interface TagStockSnapshot {
   id: number;
   pending: number;

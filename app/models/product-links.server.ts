@@ -1,6 +1,6 @@
 // Which products and variants hand out licence keys, and from where: a tag (the "No tag" pool
 // included) or automatic generation. A variant link overrides its product's link (see
-// fulfilment.server.ts, which reads these when an order arrives).
+// app/models/fulfilment/order-rows.server.ts, whose linkOfEachItem reads these when an order arrives).
 import type { LinkSource, TagKind } from "@prisma/client";
 import prisma from "~/db.server";
 import type { LinkSettings, LinkTargetItem } from "~/lib/fulfilment";

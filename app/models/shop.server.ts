@@ -24,10 +24,6 @@ export async function ensureShop(domain: string): Promise<Shop> {
   });
 }
 
-export async function findShop(domain: string) {
-  return prisma.shop.findUnique({ where: { domain } });
-}
-
 /** Name, email and time zone come from Shopify; called after each token exchange. */
 export async function syncShopDetails({ shop, admin }: { shop: string; admin: AdminGraphql }) {
   const row = await ensureShop(shop);

@@ -5,6 +5,7 @@ import { createHmac, randomUUID } from "node:crypto";
 import { setAbstractFetchFunc } from "@shopify/shopify-api/runtime";
 import prisma from "~/db.server";
 import { ensureShop } from "~/models/shop.server";
+import { unexpectedCalls } from "../setup/guards";
 import { TEST_API_KEY, TEST_API_SECRET, TEST_APP_URL } from "./constants";
 
 export { OTHER_SHOP, TEST_API_KEY, TEST_API_SECRET, TEST_APP_URL, TEST_SHOP } from "./constants";
@@ -148,7 +149,6 @@ export function webhookRequest({
 type GraphqlHandler = (query: string, variables: Record<string, unknown> | undefined, shop: string) => unknown;
 
 let graphqlHandler: GraphqlHandler | undefined;
-export const unexpectedCalls: string[] = [];
 
 /** Answer Admin GraphQL calls for the rest of the file (pass undefined to stop). */
 export function mockAdminGraphql(handler: GraphqlHandler | undefined) {

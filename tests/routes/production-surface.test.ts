@@ -2,6 +2,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { handle } from "tests/helpers/app";
 import { BROWSER_UA, installShop, sessionToken, TEST_SHOP } from "tests/helpers/shopify";
+import { expectConsoleError } from "tests/setup/guards";
 
 describe("the production app surface", () => {
   beforeAll(async () => {
@@ -11,6 +12,8 @@ describe("the production app surface", () => {
   it.each(["/demo/app-bridge.js", "/demo/session-token", "/demo/mail", "/demo/customer"])(
     "has no %s",
     async (path) => {
+      // Remix logs every unmatched URL as an error; here that is the point.
+      expectConsoleError(/No route(s)? match/);
       const response = await handle(new Request(`https://keyshelf.test${path}`, { headers: { "User-Agent": BROWSER_UA } }));
       expect(response.status).toBe(404);
     },

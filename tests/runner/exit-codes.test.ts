@@ -42,6 +42,17 @@ describe.concurrent("the test command's exit code", () => {
     expect(code).toBe(1);
   });
 
+  test("fails a test that logs an unannounced error or calls Shopify unanswered, from the global guards", async () => {
+    const { code, output } = await vitest("guards.fixture.ts");
+    expect(output).toMatch(/FAIL .*logs an error nobody announced/);
+    expect(output).toContain("console.error during the test");
+    expect(output).toMatch(/FAIL .*calls the Admin API where no mock answers/);
+    expect(output).toContain("Admin API calls no test expected: https://guards-fixture.myshopify.com/");
+    expect(output).not.toMatch(/FAIL .*logs an error it announced/);
+    expect(output).toMatch(/Tests\s+2 failed \| 1 passed \(3\)/);
+    expect(code).toBe(1);
+  });
+
   test("is zero when everything passed", async () => {
     const { code, output } = await vitest("passes.fixture.ts");
     expect(output).toMatch(/Tests\s+1 passed \(1\)/);

@@ -1,9 +1,10 @@
 // Before each test file: its own database cloned from the migrated template, and the app's
 // environment, set before the file imports any app module.
 import { randomBytes } from "node:crypto";
-import { afterAll, inject } from "vitest";
+import { afterAll, afterEach, beforeEach, inject } from "vitest";
 import pg from "pg";
 import { TEST_API_KEY, TEST_API_SECRET, TEST_APP_URL } from "../helpers/constants";
+import { checkGuards, recordConsoleError, resetGuards } from "./guards";
 
 const adminUrl = inject("postgresAdminUrl");
 const template = inject("templateDatabase");
@@ -30,6 +31,16 @@ process.env.SHOPIFY_API_SECRET = TEST_API_SECRET;
 process.env.SHOPIFY_APP_URL = TEST_APP_URL;
 process.env.KEYSHELF_DISABLE_WORKERS = "1";
 process.env.SHOPIFY_LOG_LEVEL ??= "error";
+
+// The global guards (tests/setup/guards.ts): an unexpected Admin API call or console.error fails
+// the test during which it happened.
+const consoleError = console.error.bind(console);
+console.error = (...args: unknown[]) => {
+  recordConsoleError(args);
+  consoleError(...args);
+};
+beforeEach(resetGuards);
+afterEach(checkGuards);
 
 afterAll(async () => {
   const prisma = globalThis.__keyshelfPrisma;
