@@ -301,8 +301,17 @@ describe("moving keys", () => {
     try {
       await other.query("BEGIN");
       await other.query(`INSERT INTO "key_tag" ("tag_id", "key_id", "shop_id") VALUES ($1, $2, $3)`, [to.id, ids[0], shopId]);
+      const [{ pid }] = (await other.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows;
       const move = moveKeys({ shopId, tagId: from.id, selection: { scope: "ids", ids }, destinationTagId: to.id, actor });
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      // The race must really happen: commit only once the move is waiting for this transaction's lock.
+      for (;;) {
+        const { rows } = await other.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1::int = ANY(pg_blocking_pids(pid))`,
+          [pid],
+        );
+        if (rows[0].n > 0) break;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
       await other.query("COMMIT");
       expect((await move).moved).toBe(2);
     } finally {
