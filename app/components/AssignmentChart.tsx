@@ -1,7 +1,7 @@
 // A tag's recent assignments as bars, one per day, with the low-stock forecast beside them: the
 // merchant sees at a glance whether sales are steady, rising or gone, and how long the stock lasts.
 import { BlockStack, InlineStack, Text } from "@shopify/polaris";
-import { daysLeftLabel, formatPerDay } from "~/lib/fulfilment";
+import { daysLeftLabel, formatPerDay } from "~/lib/stock";
 import { formatCount, pluralize } from "~/lib/library";
 
 export interface AssignmentChartProps {

@@ -1,6 +1,6 @@
 // Linked tags that are out of keys or below their threshold, with a forecast from recent sales.
 import { Banner, List, Link, Text } from "@shopify/polaris";
-import { daysLeftLabel } from "~/lib/fulfilment";
+import { daysLeftLabel } from "~/lib/stock";
 
 export interface LowStockBannerTag {
   id: number;

@@ -6,7 +6,7 @@ import { Badge, Banner, BlockStack, Box, Button, Card, InlineStack, Layout, Moda
 import { useEffect, useState } from "react";
 import { OrderStatus } from "~/components/OrdersPage";
 import { copyText, useToast } from "~/components/library-hooks";
-import { RETIRE_REASON_LABELS, type KeyAction } from "~/lib/fulfilment";
+import { RETIRE_REASON_LABELS, type KeyAction } from "~/lib/orders";
 import { formatDateTime, KEY_STATUS_LABELS, orderAdminUrl } from "~/lib/library";
 
 export interface OrderKeyItem {

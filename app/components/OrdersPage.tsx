@@ -17,7 +17,7 @@ import {
 } from "@shopify/polaris";
 import { LowStockBanner, type LowStockBannerTag } from "~/components/LowStockBanner";
 import { useListLoading, useUrlParams, useUrlSearch } from "~/components/library-hooks";
-import type { OrderView } from "~/lib/fulfilment";
+import type { OrderView } from "~/lib/orders";
 import { formatDateTime } from "~/lib/library";
 
 export interface OrderListItem {

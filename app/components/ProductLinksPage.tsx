@@ -24,7 +24,7 @@ import {
 import { useEffect, useMemo, useState } from "react";
 import { LowStockBanner, type LowStockBannerTag } from "~/components/LowStockBanner";
 import { useToast } from "~/components/library-hooks";
-import { linkItemsFromSelection, type LinkTargetItem, type PickedProduct } from "~/lib/fulfilment";
+import { linkItemsFromSelection, type LinkTargetItem, type PickedProduct } from "~/lib/product-links";
 import { DEFAULT_KEY_PATTERN, sampleKey } from "~/lib/key-format";
 
 export interface ProductLinkView {

@@ -15,7 +15,7 @@ import {
 } from "@shopify/polaris";
 import { useEffect, useState } from "react";
 import { useToast } from "~/components/library-hooks";
-import { ASSIGN_TRIGGER_LABELS, CANCEL_POLICY_LABELS } from "~/lib/fulfilment";
+import { ASSIGN_TRIGGER_LABELS, CANCEL_POLICY_LABELS } from "~/lib/settings";
 
 export interface SettingsActionResult {
   ok: boolean;

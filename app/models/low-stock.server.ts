@@ -2,7 +2,7 @@
 // threshold, or runs out, the merchant gets one email per crossing (queued in the mail outbox) and a
 // banner in the admin, with a forecast of days left from the recent assignment rate.
 import prisma from "~/db.server";
-import { formatPerDay } from "~/lib/fulfilment";
+import { formatPerDay } from "~/lib/stock";
 import { safeTimeZone } from "~/lib/zoned-time";
 import { hotPool } from "~/sql.server";
 

@@ -3,8 +3,8 @@
 // access). Each keeps fulfilment's invariant (a line's keys_assigned counts its Assigned and Used
 // keys) and is recorded in the activity log in the same transaction.
 import type { Prisma } from "@prisma/client";
-import type { KeyAction } from "~/lib/fulfilment";
-import { maskKey } from "~/lib/fulfilment";
+import type { KeyAction } from "~/lib/orders";
+import { maskKey } from "~/lib/orders";
 import { LibraryError } from "~/lib/library";
 import { prismaDb, sql, transaction } from "~/sql.server";
 import { recordAudit } from "./audit.server";

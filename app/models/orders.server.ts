@@ -3,7 +3,7 @@
 // and one order with its keys.
 import type { KeyStatus, KeyType, LinkSource, RetireReason } from "@prisma/client";
 import prisma from "~/db.server";
-import { orderSearch, type OrderView } from "~/lib/fulfilment";
+import { orderSearch, type OrderView } from "~/lib/orders";
 import { LibraryError } from "~/lib/library";
 
 export const ORDERS_PER_PAGE = 50;

@@ -3,7 +3,7 @@
 // app/models/fulfilment/order-rows.server.ts, whose linkOfEachItem reads these when an order arrives).
 import type { LinkSource, TagKind } from "@prisma/client";
 import prisma from "~/db.server";
-import type { LinkSettings, LinkTargetItem } from "~/lib/fulfilment";
+import type { LinkSettings, LinkTargetItem } from "~/lib/product-links";
 import { LibraryError } from "~/lib/library";
 import { recordAudit } from "./audit.server";
 

@@ -1,7 +1,7 @@
 // The shop's fulfilment settings (when keys are assigned, what a cancellation does, where reports
 // and alerts go) and the low-stock thresholds of the tags that hand out keys.
 import prisma from "~/db.server";
-import { ASSIGN_TRIGGER_LABELS, CANCEL_POLICY_LABELS, type SettingsInput } from "~/lib/fulfilment";
+import { ASSIGN_TRIGGER_LABELS, CANCEL_POLICY_LABELS, type SettingsInput } from "~/lib/settings";
 import { LibraryError } from "~/lib/library";
 import { recordAudit } from "./audit.server";
 import { checkLowStock } from "./low-stock.server";

@@ -5,7 +5,7 @@ import { useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { requireAdmin } from "~/admin.server";
 import { OrderDetailPage, type OrderKeyActionResult } from "~/components/OrderDetailPage";
-import { KEY_ACTIONS } from "~/lib/fulfilment";
+import { KEY_ACTIONS } from "~/lib/orders";
 import { LibraryError } from "~/lib/library";
 import { changeOrderKey } from "~/models/order-keys.server";
 import { getOrderDetail } from "~/models/orders.server";

@@ -6,7 +6,7 @@ import { json } from "@remix-run/node";
 import { useLoaderData, useOutlet } from "@remix-run/react";
 import { requireAdmin } from "~/admin.server";
 import { OrdersPage } from "~/components/OrdersPage";
-import { parseOrderListParams } from "~/lib/fulfilment";
+import { parseOrderListParams } from "~/lib/orders";
 import { listLowStockTags } from "~/models/low-stock.server";
 import { countOrderViews, listOrders } from "~/models/orders.server";
 

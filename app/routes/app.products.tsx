@@ -5,7 +5,7 @@ import { useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { requireAdmin } from "~/admin.server";
 import { ProductLinksPage, type ProductLinkActionResult } from "~/components/ProductLinksPage";
-import { linkItemSchema, parseLinkSettings } from "~/lib/fulfilment";
+import { linkItemSchema, parseLinkSettings } from "~/lib/product-links";
 import { LibraryError } from "~/lib/library";
 import { UNTAGGED_TAG } from "~/lib/tags";
 import { listLowStockTags } from "~/models/low-stock.server";

@@ -1,6 +1,7 @@
-// Shared by the products, orders and settings screens and their routes: form schemas, picker
-// selections, labels. Pure and isomorphic.
+// The products screen and its route: what the resource picker returned, as links, and the link
+// settings form (where keys come from, keys per unit). Pure and isomorphic.
 import { z } from "zod";
+import { fieldErrors } from "./forms";
 import { keyPatternSchema, keyPrefixSchema } from "./key-format";
 
 export const MAX_KEYS_PER_UNIT = 100;
@@ -99,108 +100,4 @@ export function parseLinkSettings(form: FormData) {
   const parsed = linkSettingsSchema.safeParse(input);
   if (parsed.success) return { ok: true as const, settings: parsed.data };
   return { ok: false as const, errors: fieldErrors(parsed.error) };
-}
-
-export function fieldErrors(error: z.ZodError) {
-  const errors: Record<string, string> = {};
-  for (const issue of error.issues) {
-    const field = String(issue.path[0] ?? "form");
-    errors[field] ??= issue.message;
-  }
-  return errors;
-}
-
-export const settingsSchema = z.object({
-  assignTrigger: z.enum(["ORDER_CREATED", "ORDER_PAID"], {
-    errorMap: () => ({ message: "Choose when keys are assigned." }),
-  }),
-  cancelPolicy: z.enum(["RETURN_UNVIEWED", "KEEP_ASSIGNED"], {
-    errorMap: () => ({ message: "Choose what happens on cancellation." }),
-  }),
-  reportEmail: z
-    .string()
-    .trim()
-    .max(254)
-    .refine(
-      (value) => value === "" || z.string().email().safeParse(value).success,
-      "Enter an email address, or leave it empty.",
-    ),
-});
-
-export type SettingsInput = z.infer<typeof settingsSchema>;
-
-export const thresholdSchema = z
-  .string()
-  .trim()
-  .transform((value, ctx) => {
-    if (value === "") return null;
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1 || n > 1_000_000) {
-      ctx.addIssue({
-        code: z.ZodIssueCode.custom,
-        message: "Enter a whole number from 1 to 1,000,000, or leave it empty.",
-      });
-      return z.NEVER;
-    }
-    return n;
-  });
-
-export const ORDER_VIEWS = ["all", "waiting", "awaiting-payment"] as const;
-export type OrderView = (typeof ORDER_VIEWS)[number];
-
-export const orderListParamsSchema = z.object({
-  view: z.enum(ORDER_VIEWS).catch("all"),
-  q: z.string().trim().max(200).catch(""),
-  after: z.string().max(64).nullable().catch(null),
-});
-
-export type OrderListParams = z.infer<typeof orderListParamsSchema>;
-
-export function parseOrderListParams(searchParams: URLSearchParams): OrderListParams {
-  return orderListParamsSchema.parse({
-    view: searchParams.get("view") ?? "all",
-    q: searchParams.get("q") ?? "",
-    after: searchParams.get("after"),
-  });
-}
-
-/** "1001", "#1001" and " #1001 " all find order #1001; anything with @ searches emails. */
-export function orderSearch(
-  q: string,
-): { kind: "none" } | { kind: "email"; prefix: string } | { kind: "name"; names: string[] } {
-  const term = q.trim();
-  if (!term) return { kind: "none" };
-  if (term.includes("@")) return { kind: "email", prefix: term.toLowerCase() };
-  const bare = term.replace(/^#/, "");
-  return { kind: "name", names: [...new Set([term, `#${bare}`, bare])] };
-}
-
-export const KEY_ACTIONS = ["replace", "return", "revoke"] as const;
-export type KeyAction = (typeof KEY_ACTIONS)[number];
-
-export const ASSIGN_TRIGGER_LABELS = {
-  ORDER_CREATED: "When the order is created",
-  ORDER_PAID: "When the order is paid",
-} as const;
-
-export const CANCEL_POLICY_LABELS = {
-  RETURN_UNVIEWED: "Return keys the customer never viewed to the pool",
-  KEEP_ASSIGNED: "Keep the keys assigned to the order",
-} as const;
-
-export const RETIRE_REASON_LABELS = { REPLACED: "Replaced", REVOKED: "Revoked" } as const;
-
-export function maskKey(value: string) {
-  return value.length <= 8 ? value : `${value.slice(0, 4)}…${value.slice(-4)}`;
-}
-
-/** Keys a day, as the forecasts print it: whole numbers from 10 up, one decimal below. */
-export function formatPerDay(perDay: number) {
-  return String(perDay >= 10 ? Math.round(perDay) : Math.round(perDay * 10) / 10);
-}
-
-export function daysLeftLabel(daysLeft: number | null) {
-  if (daysLeft === null) return "no recent sales";
-  if (daysLeft < 1) return "less than a day left";
-  return `about ${daysLeft} ${daysLeft === 1 ? "day" : "days"} left`;
 }

@@ -1,0 +1,42 @@
+// The orders screens: list views and search, what a merchant can do to one key, how keys show.
+// Pure and isomorphic.
+import { z } from "zod";
+
+export const ORDER_VIEWS = ["all", "waiting", "awaiting-payment"] as const;
+export type OrderView = (typeof ORDER_VIEWS)[number];
+
+export const orderListParamsSchema = z.object({
+  view: z.enum(ORDER_VIEWS).catch("all"),
+  q: z.string().trim().max(200).catch(""),
+  after: z.string().max(64).nullable().catch(null),
+});
+
+export type OrderListParams = z.infer<typeof orderListParamsSchema>;
+
+export function parseOrderListParams(searchParams: URLSearchParams): OrderListParams {
+  return orderListParamsSchema.parse({
+    view: searchParams.get("view") ?? "all",
+    q: searchParams.get("q") ?? "",
+    after: searchParams.get("after"),
+  });
+}
+
+/** "1001", "#1001" and " #1001 " all find order #1001; anything with @ searches emails. */
+export function orderSearch(
+  q: string,
+): { kind: "none" } | { kind: "email"; prefix: string } | { kind: "name"; names: string[] } {
+  const term = q.trim();
+  if (!term) return { kind: "none" };
+  if (term.includes("@")) return { kind: "email", prefix: term.toLowerCase() };
+  const bare = term.replace(/^#/, "");
+  return { kind: "name", names: [...new Set([term, `#${bare}`, bare])] };
+}
+
+export const KEY_ACTIONS = ["replace", "return", "revoke"] as const;
+export type KeyAction = (typeof KEY_ACTIONS)[number];
+
+export const RETIRE_REASON_LABELS = { REPLACED: "Replaced", REVOKED: "Revoked" } as const;
+
+export function maskKey(value: string) {
+  return value.length <= 8 ? value : `${value.slice(0, 4)}…${value.slice(-4)}`;
+}
