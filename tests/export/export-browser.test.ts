@@ -126,7 +126,7 @@ describe("Export in the admin", () => {
     expect((await prisma.job.findUniqueOrThrow({ where: { id: jobId } })).state).toBe("SUCCEEDED");
     const frame = await appFrame("/app/exports");
     await frame.getByText("Exports and stock alerts are emailed to", { exact: false }).waitFor();
-    await frame.getByText(`Sent to ${shop.email}`).waitFor();
+    await frame.getByText(`Sent to ${shop.email}`).first().waitFor();
     await frame.getByText("Ready", { exact: true }).first().waitFor();
     await frame.getByText("Your licence key export is ready", { exact: false }).first().waitFor();
   }, 60_000);
