@@ -242,9 +242,3 @@ export function sqlTransaction<T>(work: (db: Db) => Promise<T>, { pool = "hot" }
 export function transaction<T>(work: (tx: Tx) => Promise<T>, { timeout = 30_000 }: { timeout?: number } = {}) {
   return retryTransient(() => prisma.$transaction(work, { maxWait: 20_000, timeout }));
 }
-
-/** @deprecated use sqlTransaction (issue 16); removed when no caller is left. */
-export const hotTransaction = <T>(work: (db: Db) => Promise<T>) => sqlTransaction(work);
-/** @deprecated use transaction (issue 16); removed when no caller is left. */
-export const prismaTransaction = <T>(_prisma: unknown, work: (tx: Tx) => Promise<T>, options?: { timeout?: number }) =>
-  transaction(work, options);
