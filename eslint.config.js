@@ -76,6 +76,17 @@ export default tseslint.config(
   {
     files: ["app/routes/**/*.{ts,tsx}", "app/root.tsx"],
     rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "CallExpression[callee.object.name='request'][callee.property.name=/^(formData|json|text|arrayBuffer|blob)$/]",
+          message: "Layer rule: request bodies are read under their size limit by app/request-body.server.ts (readForm, readStreamedForm).",
+        },
+        {
+          selector: "ImportSpecifier[imported.name=/^unstable_(parseMultipartFormData|createMemoryUploadHandler|createFileUploadHandler)$/]",
+          message: "Layer rule: multipart uploads are streamed by readStreamedForm in app/request-body.server.ts (busboy, with limits).",
+        },
+      ],
       "@typescript-eslint/no-restricted-imports": [
         "error",
         {

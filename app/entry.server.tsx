@@ -1,5 +1,5 @@
 import { PassThrough } from "node:stream";
-import type { EntryContext } from "@remix-run/node";
+import type { ActionFunctionArgs, EntryContext, LoaderFunctionArgs } from "@remix-run/node";
 import { createReadableStreamFromReadable } from "@remix-run/node";
 import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
@@ -12,6 +12,20 @@ startBackgroundWork();
 
 const ABORT_DELAY = 5_000;
 
+/**
+ * Admin pages and their data are one shop's library, licence keys included: no browser, proxy or
+ * CDN may store them. (Downloads and extension answers set no-store themselves.)
+ */
+function forbidCaching(request: Request, headers: Headers) {
+  if (new URL(request.url).pathname.startsWith("/app")) headers.set("Cache-Control", "no-store");
+}
+
+/** Remix's data requests (loaders and actions fetched by the browser) pass here on the way out. */
+export function handleDataRequest(response: Response, { request }: LoaderFunctionArgs | ActionFunctionArgs) {
+  forbidCaching(request, response.headers);
+  return response;
+}
+
 export default async function handleRequest(
   request: Request,
   responseStatusCode: number,
@@ -19,6 +33,7 @@ export default async function handleRequest(
   remixContext: EntryContext,
 ) {
   addDocumentResponseHeaders(request, responseHeaders);
+  forbidCaching(request, responseHeaders);
   // Bots get the whole document at once; browsers get it streamed.
   const readyEvent = isbot(request.headers.get("user-agent") ?? "") ? "onAllReady" : "onShellReady";
 

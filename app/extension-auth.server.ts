@@ -2,6 +2,7 @@
 // shopify-app-remix, the shop it names, and the CORS wrapper for the answer.
 import { config } from "./config.server";
 import { customerIdFromSub, shopFromDest } from "./lib/extension-requests";
+import { isExtensionToken } from "./lib/session-tokens";
 import { authenticate } from "./shopify.server";
 
 type Authenticator = typeof authenticate.public.customerAccount | typeof authenticate.public.checkout;
@@ -42,6 +43,8 @@ async function authenticateExtension(request: Request, authenticator: Authentica
   // The library skips the audience check for extension tokens; a token for another app of the same
   // partner would otherwise pass if it ever shared a secret.
   if (sessionToken.aud !== config.apiKey) throw unauthorized(request);
+  // An admin token (same secret, same signature) never opens a customer's keys.
+  if (!isExtensionToken({ ...sessionToken })) throw unauthorized(request);
   const shop = shopFromDest(sessionToken.dest);
   if (!shop) throw unauthorized(request);
   return { shop, customerId: customerIdFromSub(sessionToken.sub), cors };

@@ -1,5 +1,6 @@
 // What every webhook route shares after `authenticate.webhook` (which verifies the HMAC: 401 on a
 // bad one, 400 on missing headers): malformed bodies and payloads answer 400, handled events 200.
+import { isShopDomain } from "~/lib/input";
 import { InvalidPayloadError } from "~/lib/shopify-payloads";
 
 /**
@@ -19,6 +20,11 @@ export const MAX_WEBHOOK_BYTES = 10 * 1024 * 1024;
 export async function readWebhook(request: Request): Promise<Request> {
   const tooLarge = () => new Response("The webhook body is too large.", { status: 413 });
   if (Number(request.headers.get("Content-Length") ?? 0) > MAX_WEBHOOK_BYTES) throw tooLarge();
+  // Shopify only ever names a shop by its myshopify domain; the library would throw on anything else.
+  const shop = request.headers.get("X-Shopify-Shop-Domain");
+  if (shop !== null && !isShopDomain(shop)) {
+    throw new Response("X-Shopify-Shop-Domain is not a myshopify.com domain.", { status: 400 });
+  }
   const headers = new Headers();
   for (const [name, value] of request.headers) {
     if (name.startsWith("x-shopify-") || name.startsWith("shopify-") || name === "content-type") headers.set(name, value);

@@ -14,6 +14,7 @@ import {
   type BadgeProps,
   type IndexTableProps,
 } from "@shopify/polaris";
+import { SearchRefused } from "./SearchRefused";
 import { ClipboardIcon, DeleteIcon } from "@shopify/polaris-icons";
 import { memo, useCallback, useMemo, useRef } from "react";
 import type { KeyStatus, KeyType } from "@prisma/client";
@@ -40,6 +41,8 @@ export interface KeysIndexRow {
 export interface KeysIndexProps {
   keys: KeysIndexRow[];
   query: string;
+  /** Why the search was not run (nothing is listed, so nothing can be selected), or null. */
+  searchError?: string | null;
   status: KeyStatusValue | null;
   matches: number;
   matchesCapped: boolean;
@@ -291,9 +294,10 @@ export function KeysIndex(props: KeysIndexProps) {
         onQueryChange={onQueryChange}
         onStatusChange={onStatusChange}
       />
+      {props.searchError && <SearchRefused reason={props.searchError} />}
       <div style={{ padding: "var(--p-space-200) var(--p-space-400)" }}>
         <Text as="p" variant="bodySm" tone="subdued">
-          {query || status
+          {props.searchError ? "No results" : query || status
             ? `${matchesLabel} ${matches === 1 && !matchesCapped ? "match" : "matches"}`
             : `${matchesLabel} licence ${matches === 1 ? "key" : "keys"}`}
         </Text>
@@ -320,7 +324,7 @@ export function KeysIndex(props: KeysIndexProps) {
         bulkActions={bulkActions}
         emptyState={
           <EmptySearchResult
-            title={query || status ? "No licence keys match" : "No licence keys in this tag"}
+            title={props.searchError ? "No results" : query || status ? "No licence keys match" : "No licence keys in this tag"}
             description={
               query || status
                 ? "Try another part of the key, or clear the filters."

@@ -97,7 +97,7 @@ export function OrderDetailPage({ order, timeZone }: { order: OrderDetailView; t
       title={order.name || `Order ${order.shopifyId}`}
       backAction={{ content: "Orders", url: "/app/orders" }}
       titleMetadata={<OrderStatus order={order} />}
-      secondaryActions={[{ content: "View order in Shopify", url: orderAdminUrl(order.shopifyId), external: true }]}
+      secondaryActions={[{ content: "View order in Shopify", url: orderAdminUrl(order.shopifyId) }]}
     >
       <TitleBar title={order.name || "Order"} />
       <Layout>

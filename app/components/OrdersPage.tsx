@@ -43,6 +43,7 @@ export function OrdersPage({
   orders,
   next,
   view,
+  searchError = null,
   counts,
   timeZone,
   lowStock,
@@ -50,6 +51,8 @@ export function OrdersPage({
   orders: OrderListItem[];
   next: string | null;
   view: OrderView;
+  /** Why the search was not run (nothing is listed), or null. */
+  searchError?: string | null;
   counts: { waiting: number; awaitingPayment: number };
   timeZone: string;
   lowStock: LowStockBannerTag[];
@@ -100,6 +103,7 @@ export function OrdersPage({
                   onChange={setSearch}
                   clearButton
                   onClearButtonClick={() => setSearch("")}
+                  error={searchError ? `${searchError} This search wasn't run.` : undefined}
                   autoComplete="off"
                 />
               </Box>

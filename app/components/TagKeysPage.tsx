@@ -240,6 +240,7 @@ export function TagKeysPage({ data }: { data: TagKeysLoaderData }) {
           <KeysIndex
             keys={keys}
             query={query}
+            searchError={params.searchError}
             status={params.status}
             matches={matches}
             matchesCapped={matchesCapped}

@@ -12,6 +12,7 @@ import {
   useSetIndexFiltersMode,
   type IndexFiltersProps,
 } from "@shopify/polaris";
+import { SearchRefused } from "./SearchRefused";
 import type { TagKind } from "@prisma/client";
 import { memo } from "react";
 import { formatCount, formatDateTime, isRunningLow, usagePercent, type TagSort } from "~/lib/library";
@@ -32,6 +33,8 @@ export interface TagsIndexRow {
 export interface TagsIndexProps {
   tags: TagsIndexRow[];
   query: string;
+  /** Why the search was not run (nothing is listed), or null. */
+  searchError?: string | null;
   sort: TagSort;
   page: number;
   pageCount: number;
@@ -149,6 +152,7 @@ export function TagsIndex(props: TagsIndexProps) {
         setMode={setMode}
         loading={loading}
       />
+      {props.searchError && <SearchRefused reason={props.searchError} />}
       <IndexTable
         resourceName={{ singular: "tag", plural: "tags" }}
         itemCount={tags.length}
@@ -173,7 +177,7 @@ export function TagsIndex(props: TagsIndexProps) {
         }}
         emptyState={
           <EmptySearchResult
-            title={query ? `No tags match "${query}"` : "No tags yet"}
+            title={props.searchError ? "No results" : query ? `No tags match "${query}"` : "No tags yet"}
             description={query ? "Try a shorter part of the name." : "Tags appear here when you add keys."}
             withIllustration
           />

@@ -1,6 +1,7 @@
 // What an export covers, as the admin sends it (the key list's URL parameters), and how the
 // export is described to the merchant. Shared by the server and the ExportButton.
 import { z } from "zod";
+import { idField, searchSchema } from "./input";
 import { KEY_STATUSES, KEY_STATUS_LABELS, formatCount, type KeyStatusValue } from "./library";
 
 /** "Download now" streams the file in the request; larger lists go through a background export. */
@@ -16,9 +17,9 @@ export type ExportScope = {
 export const exportScopeSchema = z.object({
   tagId: z.preprocess(
     (value) => (value === "" || value === null || value === undefined ? null : value),
-    z.coerce.number({ invalid_type_error: "Unknown tag." }).int().positive().max(2_147_483_647).nullable(),
+    idField("Unknown tag.").nullable(),
   ),
-  q: z.string().trim().max(255, "Search for at most 255 characters.").default(""),
+  q: searchSchema.default(""),
   status: z.preprocess(
     (value) => (value === "" || value === undefined ? null : value),
     z.enum(KEY_STATUSES).nullable(),

@@ -1,5 +1,6 @@
 // Parsing what Shopify's extension session tokens and our extension endpoints carry.
 import { z } from "zod";
+import { MAX_INT8, SHOP_DOMAIN } from "./input";
 
 /** `dest` names the shop as "shop.myshopify.com" or "https://shop.myshopify.com" depending on the surface. */
 export function shopFromDest(dest: unknown): string | null {
@@ -9,7 +10,7 @@ export function shopFromDest(dest: unknown): string | null {
     .toLowerCase()
     .replace(/^https?:\/\//, "")
     .replace(/\/+$/, "");
-  return /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/.test(host) ? host : null;
+  return SHOP_DOMAIN.test(host) ? host : null;
 }
 
 /** `sub` is "gid://shopify/Customer/123" for a signed-in customer, absent otherwise. */
@@ -18,10 +19,8 @@ export function customerIdFromSub(sub: unknown): bigint | null {
   const match = /^gid:\/\/shopify\/Customer\/(\d{1,19})$/.exec(sub);
   if (!match) return null;
   const id = BigInt(match[1]);
-  return id > 0n && id <= MAX_BIGINT ? id : null;
+  return id > 0n && id <= MAX_INT8 ? id : null;
 }
-
-const MAX_BIGINT = 9_223_372_036_854_775_807n;
 
 /** Shopify's numeric order id, as in the webhook payload's `id` (a gid is accepted too). */
 export const shopifyOrderIdSchema = z
@@ -30,7 +29,7 @@ export const shopifyOrderIdSchema = z
   .transform((value) => value.replace(/^gid:\/\/shopify\/Order\//, ""))
   .pipe(z.string().regex(/^\d{1,19}$/, "Order id must be Shopify's numeric order id"))
   .transform((value) => BigInt(value))
-  .refine((id) => id > 0n && id <= MAX_BIGINT, "Order id is out of range");
+  .refine((id) => id > 0n && id <= MAX_INT8, "Order id is out of range");
 
 /** Confirmation numbers are short alphanumeric codes, e.g. "XPAV284CT". */
 export const confirmationNumberSchema = z

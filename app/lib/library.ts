@@ -1,6 +1,7 @@
 // The licence key library's rules shared by the server and the admin UI: what the overview and a
 // tag's key list accept in their URLs and forms, and how they show numbers and dates.
 import { z } from "zod";
+import { idSchema, parseSearch, searchSchema } from "./input";
 import { TAG_NAME_PATTERN, TAG_NAME_RULE } from "./tags";
 
 /** A refusal the merchant can act on: routes answer it with `status` and show `message` (by `field`). */
@@ -28,22 +29,27 @@ export const TAG_SORTS = ["name asc", "name desc", "remaining asc", "remaining d
 export type TagSort = (typeof TAG_SORTS)[number];
 export const DEFAULT_TAG_SORT: TagSort = "name asc";
 export const TAGS_PER_PAGE = 50;
-const MAX_QUERY_LENGTH = 255;
-
-/** Bad values in a hand-edited URL fall back to defaults instead of failing the page. */
+/**
+ * Sort and page values a hand-edited URL gets wrong fall back to defaults instead of failing the
+ * page. A search the app will not run (too long, control characters) is never dropped silently:
+ * `searchError` says why, and the page shows it and lists nothing.
+ */
 export const overviewParamsSchema = z.object({
-  q: z.string().trim().max(MAX_QUERY_LENGTH).catch(""),
   sort: z.enum(TAG_SORTS).catch(DEFAULT_TAG_SORT),
   page: z.coerce.number().int().min(1).max(1_000_000).catch(1),
 });
-export type OverviewParams = z.infer<typeof overviewParamsSchema>;
+export type OverviewParams = z.infer<typeof overviewParamsSchema> & { q: string; searchError: string | null };
 
 export function parseOverviewParams(searchParams: URLSearchParams): OverviewParams {
-  return overviewParamsSchema.parse({
-    q: searchParams.get("q") ?? "",
-    sort: searchParams.get("sort") ?? DEFAULT_TAG_SORT,
-    page: searchParams.get("page") ?? 1,
-  });
+  const search = parseSearch(searchParams.get("q"));
+  return {
+    q: search.q,
+    searchError: search.error,
+    ...overviewParamsSchema.parse({
+      sort: searchParams.get("sort") ?? DEFAULT_TAG_SORT,
+      page: searchParams.get("page") ?? 1,
+    }),
+  };
 }
 
 /**
@@ -77,24 +83,27 @@ export const KEYS_PER_PAGE = 50;
 /** Beyond this many matches the list says "10,000+": an exact count would read every match. */
 export const MATCH_COUNT_CAP = 10_000;
 
-const cursorSchema = z.coerce.number().int().positive().max(2_147_483_647);
 const statusSchema = z.enum(KEY_STATUSES);
 
+/** A bad status or cursor shows the first page unfiltered; a bad search is refused (see above). */
 export const keyListParamsSchema = z.object({
-  q: z.string().trim().max(MAX_QUERY_LENGTH).catch(""),
   status: statusSchema.nullable().catch(null),
-  after: cursorSchema.nullable().catch(null),
-  before: cursorSchema.nullable().catch(null),
+  after: idSchema.nullable().catch(null),
+  before: idSchema.nullable().catch(null),
 });
-export type KeyListParams = z.infer<typeof keyListParamsSchema>;
+export type KeyListParams = z.infer<typeof keyListParamsSchema> & { q: string; searchError: string | null };
 
 export function parseKeyListParams(searchParams: URLSearchParams): KeyListParams {
-  return keyListParamsSchema.parse({
-    q: searchParams.get("q") ?? "",
-    status: searchParams.get("status") || null,
-    after: searchParams.get("after") || null,
-    before: searchParams.get("before") || null,
-  });
+  const search = parseSearch(searchParams.get("q"));
+  return {
+    q: search.q,
+    searchError: search.error,
+    ...keyListParamsSchema.parse({
+      status: searchParams.get("status") || null,
+      after: searchParams.get("after") || null,
+      before: searchParams.get("before") || null,
+    }),
+  };
 }
 
 /** What a bulk action applies to: the rows ticked, or every key matching the list's search and filter. */
@@ -106,13 +115,13 @@ export const keySelectionSchema = z.discriminatedUnion("scope", [
   z.object({
     scope: z.literal("ids"),
     ids: z
-      .array(cursorSchema)
+      .array(idSchema)
       .min(1, "Select at least one licence key.")
       .max(MAX_SELECTED_IDS, "Select fewer keys, or select all matching keys."),
   }),
   z.object({
     scope: z.literal("all"),
-    q: z.string().trim().max(MAX_QUERY_LENGTH).default(""),
+    q: searchSchema.default(""),
     status: statusSchema.nullable().default(null),
   }),
 ]);

@@ -1,24 +1,26 @@
 // The orders screens: list views and search, what a merchant can do to one key, how keys show.
 // Pure and isomorphic.
 import { z } from "zod";
+import { parseSearch, text } from "./input";
 
 export const ORDER_VIEWS = ["all", "waiting", "awaiting-payment"] as const;
 export type OrderView = (typeof ORDER_VIEWS)[number];
 
+/** A bad view or cursor shows the first page of all orders; a bad search is refused (app/lib/input.ts). */
 export const orderListParamsSchema = z.object({
   view: z.enum(ORDER_VIEWS).catch("all"),
-  q: z.string().trim().max(200).catch(""),
-  after: z.string().max(64).nullable().catch(null),
+  after: text({ max: 64 }).nullable().catch(null),
 });
 
-export type OrderListParams = z.infer<typeof orderListParamsSchema>;
+export type OrderListParams = z.infer<typeof orderListParamsSchema> & { q: string; searchError: string | null };
 
 export function parseOrderListParams(searchParams: URLSearchParams): OrderListParams {
-  return orderListParamsSchema.parse({
-    view: searchParams.get("view") ?? "all",
-    q: searchParams.get("q") ?? "",
-    after: searchParams.get("after"),
-  });
+  const search = parseSearch(searchParams.get("q"));
+  return {
+    q: search.q,
+    searchError: search.error,
+    ...orderListParamsSchema.parse({ view: searchParams.get("view") ?? "all", after: searchParams.get("after") }),
+  };
 }
 
 /** "1001", "#1001" and " #1001 " all find order #1001; anything with @ searches emails. */

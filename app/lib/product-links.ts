@@ -2,6 +2,7 @@
 // settings form (where keys come from, keys per unit). Pure and isomorphic.
 import { z } from "zod";
 import { fieldErrors } from "./forms";
+import { idField, shopifyIdText, text } from "./input";
 import { keyPatternSchema, keyPrefixSchema } from "./key-format";
 
 export const MAX_KEYS_PER_UNIT = 100;
@@ -55,13 +56,11 @@ export function linkItemsFromSelection(selection: PickedProduct[]): LinkTargetIt
   return items;
 }
 
-const idText = z.string().regex(/^\d{1,19}$/, "Unknown product.");
-
 export const linkItemSchema = z.object({
-  productId: idText,
-  variantId: idText.nullable(),
-  productTitle: z.string().max(255).default(""),
-  variantTitle: z.string().max(255).nullable().default(null),
+  productId: shopifyIdText,
+  variantId: shopifyIdText.nullable(),
+  productTitle: text({ max: 255, message: "The product's title has characters that can't be stored." }).default(""),
+  variantTitle: text({ max: 255, message: "The variant's title has characters that can't be stored." }).nullable().default(null),
 });
 
 const keysPerUnitSchema = z.coerce
@@ -74,7 +73,7 @@ const keysPerUnitSchema = z.coerce
 export const linkSourceSchema = z.discriminatedUnion("source", [
   z.object({
     source: z.literal("TAG"),
-    tagId: z.coerce.number({ invalid_type_error: "Pick a tag." }).int().positive("Pick a tag."),
+    tagId: idField("Pick a tag."),
   }),
   z.object({ source: z.literal("AUTO_GENERATE"), pattern: keyPatternSchema, prefix: keyPrefixSchema.default("") }),
 ]);

@@ -2,17 +2,19 @@
 // (custom line items without product_id, gift cards, `customer: null`, `email: ""`, draft orders),
 // so everything optional is optional here and unknown fields are ignored.
 import { z } from "zod";
+import { int4Count, isPlainText, shopifyIdSchema } from "./input";
 
 /** Shopify ids arrive as JSON numbers (below 2^53) or, in some payloads, as numeric strings. */
-const shopifyId = z.union([z.number().int().nonnegative(), z.string().regex(/^\d{1,19}$/)]).transform((v) => BigInt(v));
+const shopifyId = shopifyIdSchema;
+/** Text a store sends: anything PostgreSQL can store (a NUL byte is no real store's). */
+const storeText = z.string().refine(isPlainText, "Text with control characters");
 // `.nullable()` rather than a union with z.null(): a union tries its first member and builds a
 // ZodError for every null before accepting it (gift cards and custom lines carry null ids).
 const optionalId = shopifyId
   .nullable()
   .optional()
   .transform((v) => v ?? null);
-const optionalText = z
-  .string()
+const optionalText = storeText
   .nullable()
   .optional()
   .transform((v) => (v == null || v.trim() === "" ? null : v.trim()));
@@ -30,12 +32,11 @@ export const lineItemSchema = z.object({
   id: shopifyId,
   product_id: optionalId,
   variant_id: optionalId,
-  title: z
-    .string()
+  title: storeText
     .nullish()
     .transform((v) => v ?? ""),
-  variant_title: z.string().nullish(),
-  quantity: z.number().int().nonnegative(),
+  variant_title: storeText.nullish(),
+  quantity: int4Count,
   gift_card: z
     .boolean()
     .nullish()
@@ -44,8 +45,7 @@ export const lineItemSchema = z.object({
 
 export const orderPayloadSchema = z.object({
   id: shopifyId,
-  name: z
-    .string()
+  name: storeText
     .nullish()
     .transform((v) => v ?? ""),
   email: optionalText,
@@ -69,7 +69,7 @@ export const refundPayloadSchema = z.object({
   id: shopifyId,
   order_id: shopifyId,
   refund_line_items: z
-    .array(z.object({ line_item_id: shopifyId, quantity: z.number().int().nonnegative() }))
+    .array(z.object({ line_item_id: shopifyId, quantity: int4Count }))
     .default([]),
 });
 

@@ -22,11 +22,17 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const { shop } = await requireAdmin(request);
   const params = parseOverviewParams(new URL(request.url).searchParams);
   const [page, summary, lowStock] = await Promise.all([
-    listTags({ shopId: shop.id, q: params.q, sort: params.sort, page: params.page }),
+    // A search the app will not run lists nothing: the field shows why (and the answer is a 400).
+    params.searchError
+      ? { tags: [] as Awaited<ReturnType<typeof listTags>>["tags"], total: 0, page: 1, pageCount: 1, pageSize: 0 }
+      : listTags({ shopId: shop.id, q: params.q, sort: params.sort, page: params.page }),
     getLibrarySummary({ shopId: shop.id }),
     listLowStockTags({ shopId: shop.id }),
   ]);
-  return json({ ...page, summary, lowStock, params, timeZone: shop.ianaTimezone });
+  return json(
+    { ...page, summary, lowStock, params, timeZone: shop.ianaTimezone },
+    { status: params.searchError ? 400 : 200 },
+  );
 }
 
 export default function LicenceKeysOverview() {
@@ -54,6 +60,7 @@ export default function LicenceKeysOverview() {
             <TagsIndex
               tags={tags}
               query={query}
+              searchError={params.searchError}
               sort={params.sort}
               page={page}
               pageCount={pageCount}

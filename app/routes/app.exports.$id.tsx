@@ -3,12 +3,11 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { requireAdmin } from "~/admin.server";
 import { getExport } from "~/models/export.server";
+import { requireId } from "~/lib/input";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { shop } = await requireAdmin(request);
-  const jobId = Number(params.id);
-  if (!Number.isSafeInteger(jobId) || jobId <= 0 || jobId > 2_147_483_647)
-    throw new Response("Not found", { status: 404 });
+  const jobId = requireId(params.id);
   const view = await getExport({ shopId: shop.id, jobId });
   if (!view) throw new Response("Not found", { status: 404 });
   return json({ export: view }, { headers: { "Cache-Control": "no-store" } });

@@ -19,11 +19,13 @@ import {
   Text,
 } from "@shopify/polaris";
 import { requireAdmin } from "~/admin.server";
+import { readForm } from "~/request-body.server";
 import { saveFile } from "~/components/ExportButton";
 import { EXPORT_STATE_LABELS, exportProgressPercent, formatBytes, formatCount, parseExportScope } from "~/lib/export";
 import { formatDateTime, LibraryError } from "~/lib/library";
 import { listExports, startExport } from "~/models/export.server";
 import { countWaitingMail, isMailConfigured, listMail, reportAddress, retryMail } from "~/models/mailer.server";
+import { parseId } from "~/lib/input";
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const { shop } = await requireAdmin(request);
@@ -49,7 +51,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export async function action({ request }: ActionFunctionArgs) {
   const { shop, actor } = await requireAdmin(request);
-  const form = await request.formData();
+  const form = await readForm(request);
   switch (form.get("intent")) {
     case "start": {
       const parsed = parseExportScope(form);
@@ -68,10 +70,8 @@ export async function action({ request }: ActionFunctionArgs) {
       }
     }
     case "retry-mail": {
-      const mailId = Number(form.get("mailId"));
-      if (!Number.isSafeInteger(mailId) || mailId <= 0 || mailId > 2_147_483_647) {
-        return json({ error: "Unknown email." }, { status: 404 });
-      }
+      const mailId = parseId(form.get("mailId"));
+      if (mailId === null) return json({ error: "Unknown email." }, { status: 404 });
       const outcome = await retryMail({ shopId: shop.id, mailId });
       if (outcome === "not-found") return json({ error: "Unknown email." }, { status: 404 });
       if (outcome === "no-address") {

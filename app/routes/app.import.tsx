@@ -1,13 +1,14 @@
 // Adding licence keys: paste or upload, pick the destination, preview, import.
 // The upload streams from the request body through the parser into COPY (see key-import.server.ts);
 // the preview lives at ?batch=<id> so a refresh keeps it.
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction, UploadHandler } from "@remix-run/node";
-import { json, unstable_parseMultipartFormData } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json } from "@remix-run/node";
 import { isRouteErrorResponse, useLoaderData, useRouteError } from "@remix-run/react";
 import { Banner, Page } from "@shopify/polaris";
 import { boundary } from "@shopify/shopify-app-remix/server";
 import { z } from "zod";
 import { requireAdmin } from "~/admin.server";
+import { readForm, readStreamedForm } from "~/request-body.server";
 import { KeyImportPage } from "~/components/KeyImportPage";
 import { LibraryError } from "~/lib/library";
 import { UNTAGGED_TAG } from "~/lib/tags";
@@ -22,10 +23,10 @@ import {
   type StageResult,
 } from "~/models/key-import.server";
 import { listTagOptions } from "~/models/tags.server";
+import { idSchema } from "~/lib/input";
 
 export const meta: MetaFunction = () => [{ title: "Add licence keys · Keyshelf" }];
 
-const idSchema = z.coerce.number().int().positive().max(2_147_483_647);
 const commitSchema = z.object({
   batchId: idSchema,
   duplicates: z.enum(["skip", "keep"], { errorMap: () => ({ message: "Choose whether to skip or keep duplicates." }) }),
@@ -83,25 +84,6 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export type KeyImportLoaderData = ReturnType<typeof useLoaderData<typeof loader>>;
 
-async function readField(data: AsyncIterable<Uint8Array>) {
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of data) {
-    size += chunk.length;
-    if (size > MAX_FIELD_BYTES) throw new LibraryError("A form field is too long.", 400);
-    parts.push(chunk);
-  }
-  return Buffer.concat(parts).toString("utf8");
-}
-
-async function drain(data: AsyncIterable<Uint8Array>, limit: number) {
-  let size = 0;
-  for await (const chunk of data) {
-    size += chunk.length;
-    if (size > limit) break;
-  }
-}
-
 interface ReadForm {
   fields: Map<string, string[]>;
   /** What became of the file part (only read when the intent is "upload"). */
@@ -110,52 +92,45 @@ interface ReadForm {
 
 /**
  * The form, with the file part (if any) staged as it streams: fields come first (intent, source,
- * tags), then the file. Other forms are small and read whole.
+ * tags), then the file. Other forms are small and read whole. Both under app/request-body.server.ts.
  */
-async function readForm(request: Request, shopId: number): Promise<ReadForm | Response> {
+async function readImportForm(request: Request, shopId: number): Promise<ReadForm | Response> {
   const fields = new Map<string, string[]>();
   if (!(request.headers.get("Content-Type") ?? "").startsWith("multipart/form-data")) {
-    const form = await request.formData();
+    const form = await readForm(request);
     for (const [name, value] of form) fields.set(name, [...(fields.get(name) ?? []), String(value)]);
     return { fields, upload: null };
   }
-  const declared = Number(request.headers.get("Content-Length") ?? NaN);
-  if (declared > IMPORT_MAX_BYTES + MULTIPART_SLACK_BYTES) {
+  if (Number(request.headers.get("Content-Length") ?? NaN) > IMPORT_MAX_BYTES + MULTIPART_SLACK_BYTES) {
     return answer({ intent: "upload", ok: false, errors: { file: [tooLargeMessage()] } }, 413);
   }
   let upload: ReadForm["upload"] = null;
-  const handler: UploadHandler = async ({ name, filename, contentType, data }) => {
-    if (filename === undefined) {
-      const value = await readField(data);
-      fields.set(name, [...(fields.get(name) ?? []), value]);
-      return value;
-    }
-    if (name !== "file" || upload || fields.get("intent")?.[0] !== "upload") {
-      await drain(data, IMPORT_MAX_BYTES);
-      return undefined;
-    }
-    try {
-      upload = await stageKeyImport({
-        shopId,
-        source: fields.get("source")?.[0] === "paste" ? "paste" : "file",
-        fileName: filename,
-        contentType,
-        tagNames: (fields.get("tags") ?? []).flatMap((value) => value.split(",")),
-        body: data,
-      });
-    } catch (error) {
-      if (!(error instanceof LibraryError)) throw error;
-      upload = { intent: "upload", ok: false, errors: { [error.field ?? "form"]: [error.message] } };
-      await drain(data, IMPORT_MAX_BYTES);
-    }
-    return undefined;
-  };
-  try {
-    await unstable_parseMultipartFormData(request, handler);
-  } catch (error) {
-    if (error instanceof LibraryError) return answer({ intent: "upload", ok: false, errors: { form: [error.message] } }, error.status);
-    throw error;
-  }
+  await readStreamedForm(
+    request,
+    // One byte past the limit reaches the stage, which tells the merchant the file is too large.
+    { fileBytes: IMPORT_MAX_BYTES + 1, fieldBytes: MAX_FIELD_BYTES, fields: 20, files: 1 },
+    {
+      onField(name, value) {
+        fields.set(name, [...(fields.get(name) ?? []), value]);
+      },
+      async onFile({ name, filename, contentType, data }) {
+        if (name !== "file" || upload || fields.get("intent")?.[0] !== "upload") return;
+        try {
+          upload = await stageKeyImport({
+            shopId,
+            source: fields.get("source")?.[0] === "paste" ? "paste" : "file",
+            fileName: filename,
+            contentType,
+            tagNames: (fields.get("tags") ?? []).flatMap((value) => value.split(",")),
+            body: data,
+          });
+        } catch (error) {
+          if (!(error instanceof LibraryError)) throw error;
+          upload = { intent: "upload", ok: false, errors: { [error.field ?? "form"]: [error.message] } };
+        }
+      },
+    },
+  );
   return { fields, upload };
 }
 
@@ -180,7 +155,7 @@ function uploadAnswer(upload: ReadForm["upload"]) {
 export async function action({ request }: ActionFunctionArgs) {
   const { shop, actor } = await requireAdmin(request);
   const shopId = shop.id;
-  const form = await readForm(request, shopId);
+  const form = await readImportForm(request, shopId);
   if (form instanceof Response) return form;
   const field = (name: string) => form.fields.get(name)?.[0] ?? null;
   const intent = field("intent") ?? "";

@@ -4,27 +4,21 @@ import { json } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { requireAdmin } from "~/admin.server";
+import { readForm } from "~/request-body.server";
 import { OrderDetailPage, type OrderKeyActionResult } from "~/components/OrderDetailPage";
 import { KEY_ACTIONS } from "~/lib/orders";
 import { LibraryError } from "~/lib/library";
 import { changeOrderKey } from "~/models/order-keys.server";
 import { getOrderDetail } from "~/models/orders.server";
+import { requireId } from "~/lib/input";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: `${data?.order.name ?? "Order"} · Orders · Keyshelf` },
 ];
 
-const idSchema = z.coerce.number().int().positive().max(2_147_483_647);
-
-function parseId(value: unknown) {
-  const parsed = idSchema.safeParse(value);
-  if (!parsed.success) throw new Response("Not found", { status: 404 });
-  return parsed.data;
-}
-
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { shop } = await requireAdmin(request);
-  const orderId = parseId(params.orderId);
+  const orderId = requireId(params.orderId);
   try {
     const order = await getOrderDetail({ shopId: shop.id, orderId });
     return json({ order, timeZone: shop.ianaTimezone });
@@ -36,8 +30,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const { shop, actor } = await requireAdmin(request);
-  const orderId = parseId(params.orderId);
-  const form = await request.formData();
+  const orderId = requireId(params.orderId);
+  const form = await readForm(request);
   const intent = String(form.get("intent") ?? "");
   const action = z.enum(KEY_ACTIONS).safeParse(intent);
   if (!action.success) return json<OrderKeyActionResult>({ ok: false, error: "Unknown action." }, { status: 400 });
@@ -45,7 +39,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const result = await changeOrderKey({
       shopId: shop.id,
       orderId,
-      keyId: parseId(form.get("keyId")),
+      keyId: requireId(form.get("keyId")),
       action: action.data,
       actor,
     });

@@ -17,11 +17,15 @@ export async function loader({ request, params: routeParams }: LoaderFunctionArg
   if (routeParams.orderId) return json(null);
   const params = parseOrderListParams(new URL(request.url).searchParams);
   const [page, counts, lowStock] = await Promise.all([
-    listOrders({ shopId: shop.id, ...params }),
+    // A search the app will not run lists nothing; the search field shows why (and the answer is a 400).
+    params.searchError ? { orders: [] as Awaited<ReturnType<typeof listOrders>>["orders"], next: null } : listOrders({ shopId: shop.id, ...params }),
     countOrderViews({ shopId: shop.id }),
     listLowStockTags({ shopId: shop.id }),
   ]);
-  return json({ ...page, view: params.view, counts, lowStock, timeZone: shop.ianaTimezone });
+  return json(
+    { ...page, view: params.view, searchError: params.searchError, counts, lowStock, timeZone: shop.ianaTimezone },
+    { status: params.searchError ? 400 : 200 },
+  );
 }
 
 export default function Orders() {
@@ -33,6 +37,7 @@ export default function Orders() {
       orders={data.orders}
       next={data.next}
       view={data.view}
+      searchError={data.searchError}
       counts={data.counts}
       timeZone={data.timeZone}
       lowStock={data.lowStock}

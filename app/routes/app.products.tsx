@@ -4,6 +4,7 @@ import { json } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { requireAdmin } from "~/admin.server";
+import { readForm } from "~/request-body.server";
 import { ProductLinksPage, type ProductLinkActionResult } from "~/components/ProductLinksPage";
 import { linkItemSchema, parseLinkSettings } from "~/lib/product-links";
 import { LibraryError } from "~/lib/library";
@@ -16,6 +17,7 @@ import {
   removeProductLink,
   updateProductLink,
 } from "~/models/product-links.server";
+import { idSchema } from "~/lib/input";
 
 export const meta: MetaFunction = () => [{ title: "Products · Keyshelf" }];
 
@@ -41,7 +43,6 @@ const itemsSchema = z
   .array(linkItemSchema)
   .min(1, "Pick at least one product.")
   .max(250, "Link at most 250 products at a time.");
-const linkIdSchema = z.coerce.number().int().positive().max(2_147_483_647);
 
 function answer(result: ProductLinkActionResult, status = 200) {
   return json(result, { status });
@@ -49,10 +50,10 @@ function answer(result: ProductLinkActionResult, status = 200) {
 
 export async function action({ request }: ActionFunctionArgs) {
   const { shop, actor } = await requireAdmin(request);
-  const form = await request.formData();
+  const form = await readForm(request);
   const intent = String(form.get("intent") ?? "");
   const linkId = () => {
-    const parsed = linkIdSchema.safeParse(form.get("linkId"));
+    const parsed = idSchema.safeParse(form.get("linkId"));
     if (!parsed.success) throw new LibraryError("This product link no longer exists.", 404);
     return parsed.data;
   };

@@ -3,8 +3,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { z } from "zod";
 import { requireAdmin } from "~/admin.server";
+import { readForm } from "~/request-body.server";
 import { SettingsPage, type SettingsActionResult } from "~/components/SettingsPage";
 import { fieldErrors } from "~/lib/forms";
 import { settingsSchema } from "~/lib/settings";
@@ -12,6 +12,7 @@ import { thresholdSchema } from "~/lib/stock";
 import { LibraryError } from "~/lib/library";
 import { UNTAGGED_TAG } from "~/lib/tags";
 import { getSettings, setLowStockThresholds, updateSettings } from "~/models/settings.server";
+import { parseId } from "~/lib/input";
 
 export const meta: MetaFunction = () => [{ title: "Settings · Keyshelf" }];
 
@@ -24,11 +25,10 @@ export async function loader({ request }: LoaderFunctionArgs) {
   });
 }
 
-const tagIdSchema = z.coerce.number().int().positive().max(2_147_483_647);
 
 export async function action({ request }: ActionFunctionArgs) {
   const { shop, actor } = await requireAdmin(request);
-  const form = await request.formData();
+  const form = await readForm(request);
   const intent = String(form.get("intent") ?? "");
   try {
     switch (intent) {
@@ -50,10 +50,10 @@ export async function action({ request }: ActionFunctionArgs) {
         for (const [name, value] of form.entries()) {
           const match = /^threshold:(.+)$/.exec(name);
           if (!match) continue;
-          const tagId = tagIdSchema.safeParse(match[1]);
-          if (!tagId.success) throw new LibraryError("This tag no longer exists.", 404);
+          const tagId = parseId(match[1]);
+          if (tagId === null) throw new LibraryError("This tag no longer exists.", 404);
           const threshold = thresholdSchema.safeParse(String(value));
-          if (threshold.success) thresholds.push({ tagId: tagId.data, threshold: threshold.data });
+          if (threshold.success) thresholds.push({ tagId, threshold: threshold.data });
           else errors[name] = threshold.error.issues[0].message;
         }
         if (Object.keys(errors).length)

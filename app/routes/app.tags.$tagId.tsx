@@ -6,8 +6,8 @@ import type { ShouldRevalidateFunction } from "@remix-run/react";
 import { isRouteErrorResponse, useLoaderData, useRouteError } from "@remix-run/react";
 import { Card, EmptyState, Page } from "@shopify/polaris";
 import { boundary } from "@shopify/shopify-app-remix/server";
-import { z } from "zod";
 import { requireAdmin } from "~/admin.server";
+import { readForm } from "~/request-body.server";
 import { TagKeysPage } from "~/components/TagKeysPage";
 import { formatCount, LibraryError, parseKeyListParams, parseKeySelection, pluralize } from "~/lib/library";
 import {
@@ -18,6 +18,7 @@ import {
   moveKeys,
   previewKeyDelete,
   previewKeySelection,
+  type KeyPage,
 } from "~/models/keys.server";
 import { daysLeft, tagHistory } from "~/models/low-stock.server";
 import {
@@ -29,18 +30,13 @@ import {
   previewTagDelete,
   renameTag,
 } from "~/models/tags.server";
+import { parseId, requireId } from "~/lib/input";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data ? `${data.tag.name} · Licence keys · Keyshelf` : "Licence keys · Keyshelf" },
 ];
 
-const idSchema = z.coerce.number().int().positive().max(2_147_483_647);
-
-function parseId(value: unknown) {
-  const parsed = idSchema.safeParse(value);
-  if (!parsed.success) throw new Response("Not found", { status: 404 });
-  return parsed.data;
-}
+const EMPTY_KEY_PAGE: KeyPage = { keys: [], matches: 0, matchesCapped: false, previousCursor: null, nextCursor: null };
 
 function notFound(error: unknown): never {
   if (error instanceof LibraryError && error.status === 404) throw new Response(error.message, { status: 404 });
@@ -49,10 +45,15 @@ function notFound(error: unknown): never {
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { shop } = await requireAdmin(request);
-  const tagId = parseId(params.tagId);
+  const tagId = requireId(params.tagId);
   const list = parseKeyListParams(new URL(request.url).searchParams);
   const [page, options, history] = await Promise.all([
-    listKeys({ shopId: shop.id, tagId, ...list }).catch(notFound),
+    // A search the app will not run lists nothing (so no bulk action can reach beyond what is shown):
+    // the field shows why, and the answer is a 400.
+    (list.searchError
+      ? getTag({ shopId: shop.id, tagId }).then((tag) => ({ tag, ...EMPTY_KEY_PAGE }))
+      : listKeys({ shopId: shop.id, tagId, ...list })
+    ).catch(notFound),
     listTagOptions({ shopId: shop.id }),
     tagHistory({ shopId: shop.id, tagId, timeZone: shop.ianaTimezone }),
   ]);
@@ -81,7 +82,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     tagOptions: options
       .filter((option) => option.kind === "USER" && option.id !== tag.id)
       .map(({ id, name }) => ({ id, name })),
-  });
+  }, { status: list.searchError ? 400 : 200 });
 }
 
 export type TagKeysLoaderData = ReturnType<typeof useLoaderData<typeof loader>>;
@@ -104,8 +105,8 @@ function answer(result: TagActionResult, status = 200) {
 export async function action({ request, params }: ActionFunctionArgs) {
   const { shop, actor } = await requireAdmin(request);
   const shopId = shop.id;
-  const tagId = parseId(params.tagId);
-  const form = await request.formData();
+  const tagId = requireId(params.tagId);
+  const form = await readForm(request);
   const intent = String(form.get("intent") ?? "");
 
   const selection = () => {
@@ -114,9 +115,9 @@ export async function action({ request, params }: ActionFunctionArgs) {
     return parsed.data;
   };
   const formId = (name: string) => {
-    const parsed = idSchema.safeParse(form.get(name));
-    if (!parsed.success) throw new LibraryError("Pick a tag.", 422, name);
-    return parsed.data;
+    const id = parseId(form.get(name));
+    if (id === null) throw new LibraryError("Pick a tag.", 422, name);
+    return id;
   };
 
   try {
@@ -124,11 +125,11 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const tag = await getTag({ shopId, tagId });
     switch (intent) {
       case "preview-key": {
-        const key = await previewKeyDelete({ shopId, keyId: parseId(form.get("keyId")) });
+        const key = await previewKeyDelete({ shopId, keyId: requireId(form.get("keyId")) });
         return answer({ intent, ok: true, preview: { value: key.value, orderName: key.order?.name ?? null } });
       }
       case "delete-key": {
-        const gone = await deleteKey({ shopId, keyId: parseId(form.get("keyId")), actor });
+        const gone = await deleteKey({ shopId, keyId: requireId(form.get("keyId")), actor });
         return answer({ intent, ok: true, message: `Licence key ${gone.value} deleted` });
       }
       case "preview-selection": {
@@ -158,7 +159,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
         });
       }
       case "add-tags": {
-        const tagIds = form.getAll("tagId").map((value) => parseId(value));
+        const tagIds = form.getAll("tagId").map((value) => requireId(value));
         const newTagNames = form.getAll("newTag").map(String);
         const result = await addTagsToKeys({ shopId, tagId, selection: selection(), tagIds, newTagNames, actor });
         return answer({

@@ -7,14 +7,17 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { dataPath, handle } from "tests/helpers/app";
-import { prisma } from "tests/helpers/db";
+import { prisma, unchangedBy } from "tests/helpers/db";
 import { checkoutToken, customerAccountToken, EXTENSION_ORIGIN } from "tests/helpers/extension-tokens";
 import { addKeys, createTag } from "tests/helpers/library";
 import { seedOrderWithKeys } from "tests/helpers/orders";
+import { randomUUID } from "node:crypto";
 import {
   adminRequest,
   BROWSER_UA,
   sessionToken,
+  signJwt,
+  TEST_API_KEY,
   TEST_API_SECRET,
   TEST_APP_URL,
   TEST_SHOP,
@@ -23,26 +26,6 @@ import {
 
 const ORDER_ID = 5_700_000_000_001n;
 const CUSTOMER = 7_700_000_000_001n;
-
-/** Every row of every table, as text: equal before and after means nothing changed. */
-async function wholeDatabase() {
-  const tables = await prisma.$queryRaw<{ table: string }[]>`
-    SELECT tablename::text AS table FROM pg_tables WHERE schemaname = 'public' AND tablename <> '_prisma_migrations' ORDER BY 1`;
-  const out: Record<string, string[]> = {};
-  for (const { table } of tables) {
-    const rows = await prisma.$queryRawUnsafe<{ row: string }[]>(`SELECT to_jsonb(t)::text AS row FROM "${table}" t ORDER BY 1`);
-    out[table] = rows.map((r) => r.row);
-  }
-  return out;
-}
-
-async function unchangedBy(run: () => Promise<Response>) {
-  const before = await wholeDatabase();
-  const response = await run();
-  const body = await response.text();
-  expect(await wholeDatabase()).toEqual(before);
-  return { status: response.status, body, headers: response.headers };
-}
 
 let tagId: number;
 let keyIds: number[];
@@ -112,6 +95,55 @@ describe("admin actions with forged session tokens", () => {
     // Without a stored session the library would exchange the token with Shopify: the test's fetch guard refuses that,
     // so the request must fail closed (never 2xx) rather than act.
     expect(status).not.toBeLessThan(300);
+  });
+});
+
+describe("tokens of another kind, signed with the app's own secret", () => {
+  const now = () => Math.floor(Date.now() / 1000);
+  const base = () => ({ aud: TEST_API_KEY, exp: now() + 60, nbf: now() - 5, iat: now() - 5, jti: randomUUID() });
+  const admin = (change: Record<string, unknown>) =>
+    signJwt({ ...base(), iss: `https://${TEST_SHOP}/admin`, dest: `https://${TEST_SHOP}`, sub: "70000001", sid: randomUUID(), ...change });
+  const notAdmin: Array<[string, () => string]> = [
+    ["a customer-account token with an https:// dest", () => customerAccountToken({ shop: TEST_SHOP, customerId: CUSTOMER, dest: "url" })],
+    ["a customer-account token with a bare dest", () => customerAccountToken({ shop: TEST_SHOP, customerId: CUSTOMER, dest: "bare" })],
+    ["a checkout token of a signed-out buyer", () => checkoutToken({ shop: TEST_SHOP, dest: "url" })],
+    ["an admin-shaped token without a session id", () => admin({ sid: undefined })],
+    ["an admin-shaped token without a staff member", () => admin({ sub: undefined })],
+    ["an admin-shaped token whose sub is a customer", () => admin({ sub: `gid://shopify/Customer/${CUSTOMER}` })],
+    ["an admin-shaped token without an issuer", () => admin({ iss: undefined })],
+    ["an admin-shaped token issued by another shop's admin", () => admin({ iss: "https://other-shop.myshopify.com/admin" })],
+    ["an admin-shaped token whose dest is not a myshopify domain", () => admin({ dest: "https://evil.example.com", iss: "https://evil.example.com/admin" })],
+    ["an admin-shaped token with a bare dest", () => admin({ dest: TEST_SHOP })],
+  ];
+  const requests = notAdmin.flatMap(([label, token]) => [
+    [`${label}: delete-tag`, () => adminRequest(dataPath(`/app/tags/${tagId}`, "routes/app.tags.$tagId"), { shop: TEST_SHOP, token: token(), form: { intent: "delete-tag" } })],
+    [`${label}: export download`, () => adminRequest(dataPath(`/app/exports/download?tagId=${tagId}`, "routes/app.exports.download"), { shop: TEST_SHOP, token: token() })],
+    [`${label}: the tag's keys`, () => adminRequest(dataPath(`/app/tags/${tagId}`, "routes/app.tags.$tagId"), { shop: TEST_SHOP, token: token() })],
+  ] as Array<[string, () => Request]>);
+
+  it.each(requests)("admin route, %s: 401, no keys, nothing changes", async (_label, request) => {
+    const { status, body } = await unchangedBy(() =>
+      handle(request()).catch((error: unknown) => (error instanceof Response ? error : Promise.reject(error))),
+    );
+    expect(status).toBe(401);
+    expect(body).not.toContain("CRED-1");
+  });
+
+  it("the same requests with a genuine admin token are answered (the refusals are about the kind)", async () => {
+    const response = await handle(adminRequest(dataPath(`/app/tags/${tagId}`, "routes/app.tags.$tagId"), { shop: TEST_SHOP, token: admin({}) }));
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain("CRED-1");
+  });
+
+  it.each([
+    ["customer account", `/api/customer-account/orders/${ORDER_ID}/licence-keys`],
+    ["checkout", `/api/checkout/orders/${ORDER_ID}/licence-keys?confirmation=CREDCONF1`],
+  ])("%s endpoint with an admin session token: 401, no keys, nothing marked Used", async (_label, pathname) => {
+    const { status, body } = await unchangedBy(() =>
+      handle(new Request(new URL(pathname, TEST_APP_URL), { headers: { "User-Agent": BROWSER_UA, Origin: EXTENSION_ORIGIN, Authorization: `Bearer ${admin({})}` } })),
+    );
+    expect(status).toBe(401);
+    expect(body).not.toContain("CRED-ORDER-KEY-1");
   });
 });
 
