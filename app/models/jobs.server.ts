@@ -13,7 +13,7 @@ import { Prisma, type JobKind, type JobState } from "@prisma/client";
 import type pg from "pg";
 import prisma from "~/db.server";
 import { withPgTransaction } from "~/pg.server";
-import type { Db } from "./audit.server";
+import type { PrismaLike } from "./audit.server";
 
 /** Timestamps are UTC wall-clock values (Prisma's convention), whatever the session's zone. */
 export const NOW_UTC = Prisma.sql`(now() AT TIME ZONE 'UTC')`;
@@ -94,7 +94,7 @@ export async function enqueueJob({
   kind: JobKind;
   payload: Prisma.InputJsonValue;
   total?: number;
-  tx?: Db;
+  tx?: PrismaLike;
 }) {
   const db = tx ?? prisma;
   return db.job.create({ data: { shopId, kind, payload, total }, select: { id: true, createdAt: true } });

@@ -10,7 +10,7 @@ import type SMTPTransport from "nodemailer/lib/smtp-transport";
 import type { MailKind, MailState } from "@prisma/client";
 import prisma from "~/db.server";
 import { mailSettings } from "~/config.server";
-import type { Db } from "./audit.server";
+import type { PrismaLike } from "./audit.server";
 import { exportAttachment } from "./export-files.server";
 import { NOW_UTC } from "./jobs.server";
 
@@ -45,7 +45,7 @@ export interface QueueMailInput {
   html?: string | null;
   jobId?: number | null;
   /** The transaction making the change the message reports. */
-  tx?: Db;
+  tx?: PrismaLike;
 }
 
 /**

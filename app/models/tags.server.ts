@@ -6,7 +6,7 @@ import prisma from "~/db.server";
 import { hotPool, pgDb, raw, sql } from "~/sql.server";
 import { formatCount, LibraryError, pluralize, TAGS_PER_PAGE, tagNameSchema, type TagSort } from "~/lib/library";
 import { isSystemTag, TAG_NAME_RULE } from "~/lib/tags";
-import { recordAudit, type Db } from "./audit.server";
+import { recordAudit, type PrismaLike } from "./audit.server";
 
 /** Big deletes run longer than Prisma's 5 s default for interactive transactions. */
 export const LONG_TRANSACTION = { maxWait: 10_000, timeout: 300_000 } as const;
@@ -50,7 +50,7 @@ export async function getTag({
 }: {
   shopId: number;
   tagId: number;
-  tx?: Db;
+  tx?: PrismaLike;
 }): Promise<TagWithCounts> {
   let tag: TagWithCounts | null | undefined;
   if (tx) {
@@ -80,7 +80,7 @@ export async function getTag({
 }
 
 /** The two system tags of a shop ("Auto-generated", "No tag"), created with the shop. */
-export async function getSystemTags({ shopId, tx }: { shopId: number; tx?: Db }) {
+export async function getSystemTags({ shopId, tx }: { shopId: number; tx?: PrismaLike }) {
   const rows = await (tx ?? prisma).tag.findMany({
     where: { shopId, kind: { in: ["AUTO_GENERATED", "UNTAGGED"] } },
     select: { id: true, name: true, kind: true },
@@ -103,7 +103,7 @@ export async function findOrCreateTags({
 }: {
   shopId: number;
   names: readonly string[];
-  tx?: Db;
+  tx?: PrismaLike;
 }): Promise<TagRef[]> {
   const wanted = [...new Set(names.map((name) => name.trim()))];
   const invalid = wanted.filter((name) => !tagNameSchema.safeParse(name).success);
