@@ -44,27 +44,6 @@ export function pgPool(kind: PoolKind = "stream"): pg.Pool {
   return pool;
 }
 
-/** Runs `work` in a transaction on a connection of the write pool. */
-export async function withPgTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pgPool("write").connect();
-  let broken = false;
-  try {
-    await client.query("BEGIN");
-    const result = await work(client);
-    await client.query("COMMIT");
-    return result;
-  } catch (error) {
-    // A connection that cannot even roll back is not put back into the pool.
-    broken = await client.query("ROLLBACK").then(
-      () => false,
-      () => true,
-    );
-    throw error;
-  } finally {
-    client.release(broken || undefined);
-  }
-}
-
 export async function closePgPool() {
   const pools = globalThis.__keyshelfPgPools ?? {};
   globalThis.__keyshelfPgPools = undefined;

@@ -21,6 +21,8 @@ export interface Sql {
   readonly values: unknown[];
   /** Set by prepared(): node-postgres then parses and plans the statement once per connection. */
   readonly name?: string;
+  /** Set by binary(): node-postgres returns the result columns in binary format. */
+  readonly binary?: boolean;
 }
 
 const RAW = Symbol("raw");
@@ -64,12 +66,29 @@ export function sql(strings: TemplateStringsArray, ...values: unknown[]): Sql {
   return { text, values: params };
 }
 
+/** Fragments one after another with trusted `separator` text between them: a SET list, AND-ed conditions. */
+export function join(fragments: Sql[], separator = ", "): Sql {
+  return fragments.reduce<Sql>(
+    (joined, fragment, i) => (i === 0 ? fragment : sql`${joined}${raw(separator)}${fragment}`),
+    sql``,
+  );
+}
+
 /**
  * A statement the hot path runs on every order: named, so each connection parses and plans it once
  * (the claim statement's plan costs more than running it). Its text must never vary.
  */
 export function prepared(name: string, statement: Sql): Sql {
   return { ...statement, name };
+}
+
+/**
+ * Results in binary format on node-postgres: bytea arrives as its bytes rather than as hex text to
+ * decode. pg-types has no binary parser for bytea, so node-postgres hands it over as a string (the
+ * bytes read as UTF-8): right for bytea holding UTF-8 text. (Prisma's path ignores this.)
+ */
+export function binary(statement: Sql): Sql {
+  return { ...statement, binary: true };
 }
 
 /**
@@ -112,8 +131,14 @@ function checked<S extends RowSpec>(row: S, rows: unknown[], statement: Sql): Ar
 /** Statements on a pool (each its own transaction) or on one checked-out client. */
 export function pgDb(client: pg.PoolClient | pg.Pool = hotPool()): Db {
   const send = (statement: Sql) =>
-    statement.name
-      ? client.query({ name: statement.name, text: statement.text, values: statement.values })
+    statement.name || statement.binary
+      ? // (`binary` is a node-postgres query option its type definitions leave out.)
+        client.query({
+          name: statement.name,
+          text: statement.text,
+          values: statement.values,
+          binary: statement.binary,
+        } as pg.QueryConfig)
       : client.query(statement.text, statement.values);
   return {
     async rows(row, statement) {

@@ -12,6 +12,7 @@ import { to as copyTo } from "pg-copy-streams";
 import { Prisma, type Shop } from "@prisma/client";
 import prisma from "~/db.server";
 import { pgPool } from "~/pg.server";
+import { sql } from "~/sql.server";
 import { csvFileName, formatCsvHeader, formatCsvRecords, type CsvField } from "~/lib/csv";
 import { describeExportScope, formatCount, type ExportScope } from "~/lib/export";
 import { KEY_STATUS_LABELS, KEY_TYPE_LABELS, LibraryError } from "~/lib/library";
@@ -28,7 +29,7 @@ import {
   signExportToken,
   type ExportFileInfo,
 } from "./export-files.server";
-import { enqueueJob, PermanentJobError, type ClaimedJob, type JobHandler } from "./jobs.server";
+import { enqueueJob, NOW_UTC, PermanentJobError, type ClaimedJob, type JobHandler } from "./jobs.server";
 import { isMailConfigured, queueMail, reportAddress } from "./mailer.server";
 
 export function exportColumns(timeZone: string) {
@@ -512,12 +513,10 @@ export function exportJobHandler({ chunkBytes = DEFAULT_CHUNK_BYTES, batchRows }
       Object.assign(cursor, next);
       pendingRows = 0;
       inFlight = context
-        .commit({ progress: next.rows, result: { ...next } }, async (client) => {
-          await client.query(
-            `INSERT INTO "export_file" ("shop_id", "job_id", "seq", "data", "created_at")
-             VALUES ($1, $2, $3, $4, now() AT TIME ZONE 'UTC')`,
-            [job.shopId, job.id, next.seq, data],
-          );
+        .commit({ progress: next.rows, result: { ...next } }, async (db) => {
+          await db.run(sql`
+            INSERT INTO "export_file" ("shop_id", "job_id", "seq", "data", "created_at")
+            VALUES (${job.shopId}, ${job.id}, ${next.seq}, ${data}, ${NOW_UTC})`);
         })
         .then(() => undefined);
       // Surfaced by the next `await inFlight`; this only keeps Node from calling it unhandled meanwhile.
