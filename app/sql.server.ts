@@ -9,7 +9,8 @@
 //   `$transaction`, `$queryRaw` and friends elsewhere.
 import type { Prisma } from "@prisma/client";
 import prisma from "~/db.server";
-import type pg from "pg";
+import pg from "pg";
+import { from as copyFrom, to as copyTo, type CopyStreamQuery, type CopyToStreamQuery } from "pg-copy-streams";
 import { z } from "zod";
 import { pgPool } from "~/pg.server";
 
@@ -128,8 +129,8 @@ function checked<S extends RowSpec>(row: S, rows: unknown[], statement: Sql): Ar
   return parsed.data as Array<RowOf<S>>;
 }
 
-/** Statements on a pool (each its own transaction) or on one checked-out client. */
-export function pgDb(client: pg.PoolClient | pg.Pool = hotPool()): Db {
+/** Statements on a pool (each its own transaction) or on one connection. */
+export function pgDb(client: pg.ClientBase | pg.Pool = hotPool()): Db {
   const send = (statement: Sql) =>
     statement.name || statement.binary
       ? // (`binary` is a node-postgres query option its type definitions leave out.)
@@ -151,6 +152,60 @@ export function pgDb(client: pg.PoolClient | pg.Pool = hotPool()): Db {
       return (await send(statement)).rows as T[];
     },
   };
+}
+
+/** A Db on one node-postgres connection that also streams COPY (pg-copy-streams). */
+export interface CopyDb extends Db {
+  /**
+   * COPY (statement) TO STDOUT, in COPY's text format. COPY takes no parameters: the statement's
+   * values are written in as literals by node-postgres' escapeLiteral.
+   */
+  copyOut(statement: Sql): CopyToStreamQuery;
+  /** A COPY ... FROM STDIN statement (no values): write its rows in COPY's text format, then end(). */
+  copyIn(statement: Sql): CopyStreamQuery;
+}
+
+export function copyDb(client: pg.ClientBase): CopyDb {
+  return {
+    ...pgDb(client),
+    copyOut: (statement) => client.query(copyTo(`COPY (${withLiterals(statement)}) TO STDOUT`)),
+    copyIn(statement) {
+      if (statement.values.length > 0) throw new Error("COPY FROM STDIN takes no values.");
+      return client.query(copyFrom(statement.text));
+    },
+  };
+}
+
+/** The statement's text with each $n replaced by its value as a literal (escaped by node-postgres). */
+function withLiterals(statement: Sql) {
+  return statement.text.replace(/\$(\d+)/g, (_, n: string) => {
+    const value = statement.values[Number(n) - 1];
+    if (value === null || value === undefined) return "NULL";
+    if (typeof value === "number" && !Number.isFinite(value)) throw new Error("Refusing a non-finite number in SQL.");
+    if (typeof value === "object" || typeof value === "function" || typeof value === "symbol") {
+      throw new Error(`Cannot write a ${typeof value} into SQL.`);
+    }
+    return pg.escapeLiteral(String(value));
+  });
+}
+
+/**
+ * A long read in one REPEATABLE READ, READ ONLY snapshot, on a connection of the "stream" pool:
+ * everything `read` runs sees the same data (rows streamed with copyOut and what was read before).
+ * A read that does not finish (an error, a consumer that stops, a COPY broken off midway) closes
+ * the connection rather than hand it back.
+ */
+export async function* readSnapshot<T>(read: (db: CopyDb) => AsyncIterable<T>): AsyncGenerator<T> {
+  const client = await pgPool("stream").connect();
+  let finished = false;
+  try {
+    await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    yield* read(copyDb(client));
+    await client.query("COMMIT");
+    finished = true;
+  } finally {
+    client.release(finished ? undefined : true);
+  }
 }
 
 /** Statements inside a Prisma interactive transaction (or on the process client). */
