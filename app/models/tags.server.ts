@@ -19,7 +19,8 @@ export interface TagRef {
 }
 
 const tagKind = z.enum(["USER", "AUTO_GENERATED", "UNTAGGED"]) satisfies z.ZodType<TagKind>;
-const tagRef = { id: col.int, name: col.text, kind: tagKind };
+/** A TagRef's columns, for db.rows. */
+export const tagRef = { id: col.int, name: col.text, kind: tagKind };
 
 function notFound(): never {
   throw new LibraryError("This tag no longer exists. It may have been deleted or renamed.", 404);
