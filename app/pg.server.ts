@@ -13,6 +13,8 @@ import { databaseSettings } from "~/config.server";
 
 type PoolKind = "hot" | "stream" | "write";
 
+const SESSION_OPTIONS = "-c TimeZone=UTC -c DateStyle=ISO,YMD";
+
 declare global {
   var __keyshelfPgPools: Partial<Record<PoolKind, pg.Pool>> | undefined;
 }
@@ -25,7 +27,7 @@ export function pgPool(kind: PoolKind = "stream"): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
     max: kind === "hot" ? poolSize : streamPoolSize,
-    options: "-c TimeZone=UTC -c DateStyle=ISO,YMD",
+    options: SESSION_OPTIONS,
     idleTimeoutMillis: 10_000,
     // Idle connections must not keep a finished script or test process alive.
     allowExitOnIdle: true,
@@ -42,6 +44,17 @@ export function pgPool(kind: PoolKind = "stream"): pg.Pool {
   );
   pools[kind] = pool;
   return pool;
+}
+
+/**
+ * A connection outside the pools, for work paced by the other end rather than by the database: a
+ * key import streams its upload into COPY FROM STDIN for as long as the upload takes (minutes for a
+ * big file on a slow line). A pooled connection held that long would keep exports, or the chunk
+ * commits they wait on, waiting; its own costs one server connection per upload. The caller
+ * connects it, listens for its "error" events (the pools' listeners are not on it) and ends it.
+ */
+export function unpooledClient(): pg.Client {
+  return new pg.Client({ connectionString: databaseSettings().url, options: SESSION_OPTIONS });
 }
 
 export async function closePgPool() {
