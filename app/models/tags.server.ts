@@ -9,8 +9,8 @@ import { formatCount, LibraryError, pluralize, TAGS_PER_PAGE, tagNameSchema, typ
 import { isSystemTag, TAG_NAME_RULE } from "~/lib/tags";
 import { recordAudit, type PrismaLike } from "./audit.server";
 
-/** Big deletes run longer than Prisma's 5 s default for interactive transactions. */
-export const LONG_TRANSACTION = { maxWait: 10_000, timeout: 300_000 } as const;
+/** Big deletes, moves and imports run longer than transaction()'s 30 s default. */
+export const LONG_TRANSACTION = { timeout: 300_000 } as const;
 
 export interface TagRef {
   id: number;
