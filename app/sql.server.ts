@@ -109,8 +109,6 @@ export interface Db {
   rows<S extends RowSpec>(row: S, statement: Sql): Promise<Array<RowOf<S>>>;
   /** Runs a statement for its effect; the number of rows it inserted, updated or deleted. */
   run(statement: Sql): Promise<number>;
-  /** @deprecated unchecked rows: being replaced by rows() (issue 16); removed when no caller is left. */
-  query<T>(statement: Sql): Promise<T[]>;
 }
 
 const arraySchemas = new WeakMap<object, z.ZodTypeAny>();
@@ -147,9 +145,6 @@ export function pgDb(client: pg.ClientBase | pg.Pool = hotPool()): Db {
     },
     async run(statement) {
       return (await send(statement)).rowCount ?? 0;
-    },
-    async query<T>(statement: Sql) {
-      return (await send(statement)).rows as T[];
     },
   };
 }
@@ -216,9 +211,6 @@ export function prismaDb(tx: Prisma.TransactionClient): Db {
     },
     run(statement) {
       return tx.$executeRawUnsafe(statement.text, ...statement.values);
-    },
-    query<T>(statement: Sql) {
-      return tx.$queryRawUnsafe<T[]>(statement.text, ...statement.values);
     },
   };
 }
