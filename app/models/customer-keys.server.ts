@@ -93,9 +93,9 @@ function normaliseConfirmationNumber(value: string) {
 
 const customerKey = {
   value: col.text,
-  status: z.enum(["ASSIGNED", "USED"]),
+  status: z.enum(["ASSIGNED", "USED"]) satisfies z.ZodType<CustomerKey["status"]>,
   productTitle: col.text,
-} satisfies { [K in keyof CustomerKey]: z.ZodType<CustomerKey[K]> };
+};
 
 async function reveal(order: FoundOrder, surface: Surface): Promise<CustomerKeysAnswer> {
   const keys = await transaction(async (tx) => {
@@ -160,7 +160,7 @@ const customerViewOrder = {
   placedAt: col.time,
   shortfall: col.int,
   keys: col.int,
-} satisfies { [K in keyof CustomerViewOrder]: z.ZodType<CustomerViewOrder[K], z.ZodTypeDef, unknown> };
+};
 
 const customerViewColumns = sql`
   o."shopify_id" AS "shopifyId", o."name", o."customer_id" AS "customerId",
@@ -172,7 +172,13 @@ const customerViewColumns = sql`
  * The demo's customer view: the shop's latest orders that carry keys or wait for them, newest
  * first, to pick one and see it as its customer would. (Reads only; viewing is what marks Used.)
  */
-export async function listOrdersForCustomerView({ shop, limit = 25 }: { shop: string; limit?: number }) {
+export async function listOrdersForCustomerView({
+  shop,
+  limit = 25,
+}: {
+  shop: string;
+  limit?: number;
+}): Promise<CustomerViewOrder[]> {
   return prismaDb(prisma).rows(
     customerViewOrder,
     sql`
@@ -184,7 +190,13 @@ export async function listOrdersForCustomerView({ shop, limit = 25 }: { shop: st
   );
 }
 
-export async function findOrderForCustomerView({ shop, orderId }: { shop: string; orderId: bigint }) {
+export async function findOrderForCustomerView({
+  shop,
+  orderId,
+}: {
+  shop: string;
+  orderId: bigint;
+}): Promise<CustomerViewOrder | null> {
   const rows = await prismaDb(prisma).rows(
     customerViewOrder,
     sql`
