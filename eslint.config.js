@@ -67,10 +67,12 @@ export default tseslint.config(
       "no-restricted-properties": ["error", envOnlyInConfig],
     },
   },
-  // Converted to the one SQL idiom so far (issue 16): the fulfilment modules. The rest of app/models
-  // follows; then this block covers all of app/.
+  // Raw SQL and transactions only through app/sql.server.ts, the one place that may call Prisma's
+  // $transaction and $queryRaw family. (A later no-restricted-properties replaces an earlier one:
+  // hence envOnlyInConfig again.)
   {
-    files: ["app/models/fulfilment/**/*.ts"],
+    files: ["app/**/*.{ts,tsx}"],
+    ignores: ["app/sql.server.ts", "app/demo/**", "app/local/**"],
     rules: { "no-restricted-properties": ["error", ...databaseOnlyInLayer, envOnlyInConfig] },
   },
   {
@@ -124,8 +126,9 @@ export default tseslint.config(
       ],
     },
   },
+  // Environment variables are read here; the database rule still holds.
   {
     files: ["app/config.server.ts"],
-    rules: { "no-restricted-properties": "off" },
+    rules: { "no-restricted-properties": ["error", ...databaseOnlyInLayer] },
   },
 );

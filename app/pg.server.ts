@@ -13,6 +13,8 @@ import { databaseSettings } from "~/config.server";
 
 type PoolKind = "hot" | "stream" | "write";
 
+const SESSION_OPTIONS = "-c TimeZone=UTC -c DateStyle=ISO,YMD";
+
 declare global {
   var __keyshelfPgPools: Partial<Record<PoolKind, pg.Pool>> | undefined;
 }
@@ -25,7 +27,7 @@ export function pgPool(kind: PoolKind = "stream"): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
     max: kind === "hot" ? poolSize : streamPoolSize,
-    options: "-c TimeZone=UTC -c DateStyle=ISO,YMD",
+    options: SESSION_OPTIONS,
     idleTimeoutMillis: 10_000,
     // Idle connections must not keep a finished script or test process alive.
     allowExitOnIdle: true,
@@ -44,25 +46,15 @@ export function pgPool(kind: PoolKind = "stream"): pg.Pool {
   return pool;
 }
 
-/** Runs `work` in a transaction on a connection of the write pool. */
-export async function withPgTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pgPool("write").connect();
-  let broken = false;
-  try {
-    await client.query("BEGIN");
-    const result = await work(client);
-    await client.query("COMMIT");
-    return result;
-  } catch (error) {
-    // A connection that cannot even roll back is not put back into the pool.
-    broken = await client.query("ROLLBACK").then(
-      () => false,
-      () => true,
-    );
-    throw error;
-  } finally {
-    client.release(broken || undefined);
-  }
+/**
+ * A connection outside the pools, for work paced by the other end rather than by the database: a
+ * key import streams its upload into COPY FROM STDIN for as long as the upload takes (minutes for a
+ * big file on a slow line). A pooled connection held that long would keep exports, or the chunk
+ * commits they wait on, waiting; its own costs one server connection per upload. The caller
+ * connects it, listens for its "error" events (the pools' listeners are not on it) and ends it.
+ */
+export function unpooledClient(): pg.Client {
+  return new pg.Client({ connectionString: databaseSettings().url, options: SESSION_OPTIONS });
 }
 
 export async function closePgPool() {

@@ -9,7 +9,8 @@
 //   `$transaction`, `$queryRaw` and friends elsewhere.
 import type { Prisma } from "@prisma/client";
 import prisma from "~/db.server";
-import type pg from "pg";
+import pg from "pg";
+import { from as copyFrom, to as copyTo, type CopyStreamQuery, type CopyToStreamQuery } from "pg-copy-streams";
 import { z } from "zod";
 import { pgPool } from "~/pg.server";
 
@@ -21,6 +22,8 @@ export interface Sql {
   readonly values: unknown[];
   /** Set by prepared(): node-postgres then parses and plans the statement once per connection. */
   readonly name?: string;
+  /** Set by binary(): node-postgres returns the result columns in binary format. */
+  readonly binary?: boolean;
 }
 
 const RAW = Symbol("raw");
@@ -64,12 +67,29 @@ export function sql(strings: TemplateStringsArray, ...values: unknown[]): Sql {
   return { text, values: params };
 }
 
+/** Fragments one after another with trusted `separator` text between them: a SET list, AND-ed conditions. */
+export function join(fragments: Sql[], separator = ", "): Sql {
+  return fragments.reduce<Sql>(
+    (joined, fragment, i) => (i === 0 ? fragment : sql`${joined}${raw(separator)}${fragment}`),
+    sql``,
+  );
+}
+
 /**
  * A statement the hot path runs on every order: named, so each connection parses and plans it once
  * (the claim statement's plan costs more than running it). Its text must never vary.
  */
 export function prepared(name: string, statement: Sql): Sql {
   return { ...statement, name };
+}
+
+/**
+ * Results in binary format on node-postgres: bytea arrives as its bytes rather than as hex text to
+ * decode. pg-types has no binary parser for bytea, so node-postgres hands it over as a string (the
+ * bytes read as UTF-8): right for bytea holding UTF-8 text. (Prisma's path ignores this.)
+ */
+export function binary(statement: Sql): Sql {
+  return { ...statement, binary: true };
 }
 
 /**
@@ -89,8 +109,6 @@ export interface Db {
   rows<S extends RowSpec>(row: S, statement: Sql): Promise<Array<RowOf<S>>>;
   /** Runs a statement for its effect; the number of rows it inserted, updated or deleted. */
   run(statement: Sql): Promise<number>;
-  /** @deprecated unchecked rows: being replaced by rows() (issue 16); removed when no caller is left. */
-  query<T>(statement: Sql): Promise<T[]>;
 }
 
 const arraySchemas = new WeakMap<object, z.ZodTypeAny>();
@@ -109,11 +127,17 @@ function checked<S extends RowSpec>(row: S, rows: unknown[], statement: Sql): Ar
   return parsed.data as Array<RowOf<S>>;
 }
 
-/** Statements on a pool (each its own transaction) or on one checked-out client. */
-export function pgDb(client: pg.PoolClient | pg.Pool = hotPool()): Db {
+/** Statements on a pool (each its own transaction) or on one connection. */
+export function pgDb(client: pg.ClientBase | pg.Pool = hotPool()): Db {
   const send = (statement: Sql) =>
-    statement.name
-      ? client.query({ name: statement.name, text: statement.text, values: statement.values })
+    statement.name || statement.binary
+      ? // (`binary` is a node-postgres query option its type definitions leave out.)
+        client.query({
+          name: statement.name,
+          text: statement.text,
+          values: statement.values,
+          binary: statement.binary,
+        } as pg.QueryConfig)
       : client.query(statement.text, statement.values);
   return {
     async rows(row, statement) {
@@ -122,10 +146,61 @@ export function pgDb(client: pg.PoolClient | pg.Pool = hotPool()): Db {
     async run(statement) {
       return (await send(statement)).rowCount ?? 0;
     },
-    async query<T>(statement: Sql) {
-      return (await send(statement)).rows as T[];
+  };
+}
+
+/** A Db on one node-postgres connection that also streams COPY (pg-copy-streams). */
+export interface CopyDb extends Db {
+  /**
+   * COPY (statement) TO STDOUT, in COPY's text format. COPY takes no parameters: the statement's
+   * values are written in as literals by node-postgres' escapeLiteral.
+   */
+  copyOut(statement: Sql): CopyToStreamQuery;
+  /** A COPY ... FROM STDIN statement (no values): write its rows in COPY's text format, then end(). */
+  copyIn(statement: Sql): CopyStreamQuery;
+}
+
+export function copyDb(client: pg.ClientBase): CopyDb {
+  return {
+    ...pgDb(client),
+    copyOut: (statement) => client.query(copyTo(`COPY (${withLiterals(statement)}) TO STDOUT`)),
+    copyIn(statement) {
+      if (statement.values.length > 0) throw new Error("COPY FROM STDIN takes no values.");
+      return client.query(copyFrom(statement.text));
     },
   };
+}
+
+/** The statement's text with each $n replaced by its value as a literal (escaped by node-postgres). */
+function withLiterals(statement: Sql) {
+  return statement.text.replace(/\$(\d+)/g, (_, n: string) => {
+    const value = statement.values[Number(n) - 1];
+    if (value === null || value === undefined) return "NULL";
+    if (typeof value === "number" && !Number.isFinite(value)) throw new Error("Refusing a non-finite number in SQL.");
+    if (typeof value === "object" || typeof value === "function" || typeof value === "symbol") {
+      throw new Error(`Cannot write a ${typeof value} into SQL.`);
+    }
+    return pg.escapeLiteral(String(value));
+  });
+}
+
+/**
+ * A long read in one REPEATABLE READ, READ ONLY snapshot, on a connection of the "stream" pool:
+ * everything `read` runs sees the same data (rows streamed with copyOut and what was read before).
+ * A read that does not finish (an error, a consumer that stops, a COPY broken off midway) closes
+ * the connection rather than hand it back.
+ */
+export async function* readSnapshot<T>(read: (db: CopyDb) => AsyncIterable<T>): AsyncGenerator<T> {
+  const client = await pgPool("stream").connect();
+  let finished = false;
+  try {
+    await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    yield* read(copyDb(client));
+    await client.query("COMMIT");
+    finished = true;
+  } finally {
+    client.release(finished ? undefined : true);
+  }
 }
 
 /** Statements inside a Prisma interactive transaction (or on the process client). */
@@ -136,9 +211,6 @@ export function prismaDb(tx: Prisma.TransactionClient): Db {
     },
     run(statement) {
       return tx.$executeRawUnsafe(statement.text, ...statement.values);
-    },
-    query<T>(statement: Sql) {
-      return tx.$queryRawUnsafe<T[]>(statement.text, ...statement.values);
     },
   };
 }

@@ -5,7 +5,7 @@ import type { Prisma, PrismaClient } from "@prisma/client";
 import prisma from "~/db.server";
 
 /** Either the process client or the `tx` of an interactive transaction. */
-export type Db = PrismaClient | Prisma.TransactionClient;
+export type PrismaLike = PrismaClient | Prisma.TransactionClient;
 
 export interface AuditInput {
   shopId: number;
@@ -18,7 +18,7 @@ export interface AuditInput {
   count?: number | null;
   details?: Prisma.InputJsonValue | null;
   /** Pass the transaction that makes the change; defaults to the process client. */
-  tx?: Db;
+  tx?: PrismaLike;
 }
 
 export async function recordAudit({ shopId, actor, action, summary, count = null, details = null, tx }: AuditInput) {

@@ -4,8 +4,10 @@
 // Privacy rule: an order that does not exist, is another customer's, another shop's, or cannot be
 // proven (wrong confirmation number) gets exactly the answer of an order that has not reached the
 // app yet. Nothing in the answer lets a caller learn whether an id exists.
-import { Prisma } from "@prisma/client";
+import type { Prisma } from "@prisma/client";
+import { z } from "zod";
 import prisma from "~/db.server";
+import { col, prismaDb, sql, transaction } from "~/sql.server";
 import { recordAudit } from "./audit.server";
 
 export type CustomerKeysState = "ready" | "preparing" | "waiting" | "none";
@@ -89,14 +91,21 @@ function normaliseConfirmationNumber(value: string) {
   return value.trim().toUpperCase();
 }
 
+const customerKey = {
+  value: col.text,
+  status: z.enum(["ASSIGNED", "USED"]) satisfies z.ZodType<CustomerKey["status"]>,
+  productTitle: col.text,
+};
+
 async function reveal(order: FoundOrder, surface: Surface): Promise<CustomerKeysAnswer> {
-  const keys = await prisma.$transaction(async (tx) => {
+  const keys = await transaction(async (tx) => {
+    const db = prismaDb(tx);
     // Only Assigned keys change: a second view (or a concurrent one, which waits on the row locks
     // and then finds them Used) keeps the first time. The status trigger on license_key mirrors the
     // change onto key_tag, whose statement triggers move the tag counters.
-    const viewed = await tx.$executeRaw`
+    const viewed = await db.run(sql`
       UPDATE "license_key" SET "status" = 'USED', "used_at" = now()
-      WHERE "shop_id" = ${order.shopId} AND "order_id" = ${order.id} AND "status" = 'ASSIGNED'`;
+      WHERE "shop_id" = ${order.shopId} AND "order_id" = ${order.id} AND "status" = 'ASSIGNED'`);
     if (viewed > 0) {
       const where = surface === "thank-you" ? "the thank-you page" : "the order status page";
       await recordAudit({
@@ -109,12 +118,15 @@ async function reveal(order: FoundOrder, surface: Surface): Promise<CustomerKeys
         details: { orderId: order.id, surface },
       });
     }
-    return tx.$queryRaw<CustomerKey[]>`
+    return db.rows(
+      customerKey,
+      sql`
       SELECT k."value", k."status"::text AS "status", COALESCE(l."title", '') AS "productTitle"
       FROM "license_key" k
       LEFT JOIN "order_line" l ON l."id" = k."order_line_id"
       WHERE k."shop_id" = ${order.shopId} AND k."order_id" = ${order.id} AND k."status" IN ('ASSIGNED', 'USED')
-      ORDER BY k."order_line_id" NULLS LAST, k."id"`;
+      ORDER BY k."order_line_id" NULLS LAST, k."id"`,
+    );
   });
 
   // Keys still owed (not enough stock) wins over "ready": the customer sees what they have so far
@@ -137,7 +149,20 @@ export interface CustomerViewOrder {
   keys: number;
 }
 
-const customerViewColumns = Prisma.sql`
+/** Shopify's ids as bigint, whichever driver ran the statement. */
+const bigintId = col.bigint.transform((id) => BigInt(id));
+
+const customerViewOrder = {
+  shopifyId: bigintId,
+  name: col.text,
+  customerId: bigintId.nullable(),
+  confirmationNumber: col.text.nullable(),
+  placedAt: col.time,
+  shortfall: col.int,
+  keys: col.int,
+};
+
+const customerViewColumns = sql`
   o."shopify_id" AS "shopifyId", o."name", o."customer_id" AS "customerId",
   o."confirmation_number" AS "confirmationNumber", o."placed_at" AS "placedAt", o."shortfall",
   (SELECT count(*)::int FROM "license_key" k
@@ -147,19 +172,37 @@ const customerViewColumns = Prisma.sql`
  * The demo's customer view: the shop's latest orders that carry keys or wait for them, newest
  * first, to pick one and see it as its customer would. (Reads only; viewing is what marks Used.)
  */
-export async function listOrdersForCustomerView({ shop, limit = 25 }: { shop: string; limit?: number }) {
-  return prisma.$queryRaw<CustomerViewOrder[]>`
+export async function listOrdersForCustomerView({
+  shop,
+  limit = 25,
+}: {
+  shop: string;
+  limit?: number;
+}): Promise<CustomerViewOrder[]> {
+  return prismaDb(prisma).rows(
+    customerViewOrder,
+    sql`
     SELECT ${customerViewColumns}
     FROM "order" o JOIN "shop" s ON s."id" = o."shop_id"
     WHERE s."domain" = ${shop} AND o."carries_keys"
     ORDER BY o."placed_at" DESC, o."id" DESC
-    LIMIT ${Math.min(Math.max(limit, 1), 100)}`;
+    LIMIT ${Math.min(Math.max(limit, 1), 100)}`,
+  );
 }
 
-export async function findOrderForCustomerView({ shop, orderId }: { shop: string; orderId: bigint }) {
-  const rows = await prisma.$queryRaw<CustomerViewOrder[]>`
+export async function findOrderForCustomerView({
+  shop,
+  orderId,
+}: {
+  shop: string;
+  orderId: bigint;
+}): Promise<CustomerViewOrder | null> {
+  const rows = await prismaDb(prisma).rows(
+    customerViewOrder,
+    sql`
     SELECT ${customerViewColumns}
     FROM "order" o JOIN "shop" s ON s."id" = o."shop_id"
-    WHERE s."domain" = ${shop} AND o."shopify_id" = ${orderId}`;
+    WHERE s."domain" = ${shop} AND o."shopify_id" = ${orderId}::bigint`,
+  );
   return rows[0] ?? null;
 }

@@ -10,7 +10,7 @@ import prisma from "~/db.server";
 import { config } from "~/config.server";
 import { CSV_CONTENT_TYPE } from "~/lib/csv";
 import { pgPool } from "~/pg.server";
-import type pg from "pg";
+import { binary, col, pgDb, prismaDb, sql } from "~/sql.server";
 import { NOW_UTC } from "./jobs.server";
 
 /** Exports are kept this long; links never outlive them. */
@@ -63,20 +63,21 @@ async function findFinishedExport({ shopId, jobId }: { shopId: number; jobId: nu
   return { jobId: job.id, info, expiresAt };
 }
 
-/** The file's chunks in order, read two at a time (node-postgres: bytea as Buffers, no copies). */
+// node-postgres reads binary bytea as UTF-8 text (see binary()): each chunk holds whole CSV records.
+const chunkRow = { seq: col.int, data: col.text };
+
+/** The file's chunks in order, read two at a time (node-postgres, binary results: no hex to decode). */
 export function readExportChunks(jobId: number): Readable {
   return Readable.from(
     (async function* () {
       let nextSeq = 0;
       for (;;) {
-        // Binary results: bytea arrives as the bytes themselves, not as hex text to decode.
-        // (`binary` is a node-postgres query option its type definitions leave out.)
-        const query = {
-          text: `SELECT "seq", "data" FROM "export_file" WHERE "job_id" = $1 AND "seq" >= $2 ORDER BY "seq" LIMIT 2`,
-          values: [jobId, nextSeq],
-          binary: true,
-        } as pg.QueryConfig<number[]>;
-        const { rows } = await pgPool("write").query<{ seq: number; data: Buffer }>(query);
+        // Binary results: bytea arrives as its text, not as hex to decode.
+        const rows = await pgDb(pgPool("write")).rows(
+          chunkRow,
+          binary(sql`
+            SELECT "seq", "data" FROM "export_file" WHERE "job_id" = ${jobId} AND "seq" >= ${nextSeq} ORDER BY "seq" LIMIT 2`),
+        );
         for (const row of rows) {
           // A gap means a chunk went missing: never hand out a silently truncated file.
           if (row.seq !== nextSeq) throw new Error(`Export ${jobId} is missing chunk ${nextSeq}.`);
@@ -179,12 +180,15 @@ export async function openExportByToken(token: string, now = Date.now()): Promis
 
 /** Deletes files of exports past retention and partial files of failed exports. */
 export async function purgeExpiredExports() {
-  const purged = await prisma.$queryRaw<Array<{ id: number }>>`
+  const purged = await prismaDb(prisma).rows(
+    { id: col.int },
+    sql`
     UPDATE "job" SET "result" = COALESCE("result", '{}'::jsonb) || '{"purged": true}'::jsonb
     WHERE "kind" = 'EXPORT'
       AND (("state" = 'SUCCEEDED' AND "finished_at" < ${NOW_UTC} - make_interval(secs => ${EXPORT_RETENTION_MS / 1000})) OR "state" = 'FAILED')
       AND NOT COALESCE(("result" ->> 'purged')::boolean, false)
-    RETURNING "id"`;
+    RETURNING "id"`,
+  );
   if (purged.length === 0) return 0;
   await prisma.exportFile.deleteMany({ where: { jobId: { in: purged.map((row) => row.id) } } });
   return purged.length;

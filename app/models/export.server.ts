@@ -7,11 +7,9 @@
 // together with the job's resume point (chunk number, last key id written), so an export whose
 // server died resumes after its last committed chunk: the file never holds a row twice or misses one.
 import { Readable } from "node:stream";
-import pg from "pg";
-import { to as copyTo } from "pg-copy-streams";
-import { Prisma, type Shop } from "@prisma/client";
+import type { Prisma, Shop } from "@prisma/client";
 import prisma from "~/db.server";
-import { pgPool } from "~/pg.server";
+import { col, join, prismaDb, readSnapshot, sql, transaction, type Db } from "~/sql.server";
 import { csvFileName, formatCsvHeader, formatCsvRecords, type CsvField } from "~/lib/csv";
 import { describeExportScope, formatCount, type ExportScope } from "~/lib/export";
 import { KEY_STATUS_LABELS, KEY_TYPE_LABELS, LibraryError } from "~/lib/library";
@@ -28,7 +26,7 @@ import {
   signExportToken,
   type ExportFileInfo,
 } from "./export-files.server";
-import { enqueueJob, PermanentJobError, type ClaimedJob, type JobHandler } from "./jobs.server";
+import { enqueueJob, NOW_UTC, PermanentJobError, type ClaimedJob, type JobHandler } from "./jobs.server";
 import { isMailConfigured, queueMail, reportAddress } from "./mailer.server";
 
 export function exportColumns(timeZone: string) {
@@ -54,15 +52,13 @@ export function exportColumns(timeZone: string) {
  * status, case-insensitive fragment via the library's containsPattern).
  */
 export function exportScopeWhere({ shopId, scope }: { shopId: number; scope: ExportScope }) {
-  const conditions = [Prisma.sql`k."shop_id" = ${shopId}`];
+  const conditions = [sql`k."shop_id" = ${shopId}`];
   if (scope.tagId !== null) {
-    conditions.push(
-      Prisma.sql`EXISTS (SELECT 1 FROM "key_tag" s WHERE s."tag_id" = ${scope.tagId} AND s."key_id" = k."id")`,
-    );
+    conditions.push(sql`EXISTS (SELECT 1 FROM "key_tag" s WHERE s."tag_id" = ${scope.tagId} AND s."key_id" = k."id")`);
   }
-  if (scope.status) conditions.push(Prisma.sql`k."status" = ${scope.status}::"KeyStatus"`);
-  if (scope.q) conditions.push(Prisma.sql`k."value" ILIKE ${containsPattern(scope.q)}`);
-  return Prisma.join(conditions, " AND ");
+  if (scope.status) conditions.push(sql`k."status" = ${scope.status}::"KeyStatus"`);
+  if (scope.q) conditions.push(sql`k."value" ILIKE ${containsPattern(scope.q)}`);
+  return join(conditions, " AND ");
 }
 
 /**
@@ -85,14 +81,14 @@ function exportQuery({
   bulk: boolean;
 }) {
   const tags = bulk
-    ? Prisma.sql`(
+    ? sql`(
         SELECT kt."key_id", array_agg(kt."tag_id") AS ids
         FROM "key_tag" kt
         WHERE kt."shop_id" = ${shopId} AND kt."key_id" > ${afterKeyId}
         GROUP BY kt."key_id"
       ) tg ON tg."key_id" = k."id"`
-    : Prisma.sql`LATERAL (SELECT array_agg(kt."tag_id") AS ids FROM "key_tag" kt WHERE kt."key_id" = k."id") tg ON true`;
-  return Prisma.sql`
+    : sql`LATERAL (SELECT array_agg(kt."tag_id") AS ids FROM "key_tag" kt WHERE kt."key_id" = k."id") tg ON true`;
+  return sql`
     SELECT k."id", k."value", k."type", k."status", tg.ids, o."name", o."shopify_id", o."email",
       k."created_at", k."assigned_at", k."used_at"
     FROM "license_key" k
@@ -102,33 +98,12 @@ function exportQuery({
     ORDER BY k."id"`;
 }
 
-/**
- * COPY takes no bind parameters: the query's values are written in as literals, each escaped by
- * type (node-postgres' escapeLiteral for text).
- */
-export function inlineSql(sql: Prisma.Sql) {
-  let text = sql.strings[0];
-  sql.values.forEach((value, i) => {
-    text += literal(value) + sql.strings[i + 1];
-  });
-  return text;
-}
-
-function literal(value: unknown): string {
-  if (value === null || value === undefined) return "NULL";
-  if (typeof value === "number") {
-    if (!Number.isFinite(value)) throw new Error("Refusing a non-finite number in SQL.");
-    return String(value);
-  }
-  if (typeof value === "bigint") return value.toString();
-  if (typeof value === "boolean") return value ? "TRUE" : "FALSE";
-  if (typeof value === "string") return pg.escapeLiteral(value);
-  throw new Error(`Cannot write a ${typeof value} into SQL.`);
-}
-
 export async function countExportRows({ shopId, scope }: { shopId: number; scope: ExportScope }) {
-  const [row] = await prisma.$queryRaw<[{ count: number }]>`
-    SELECT count(*)::int AS count FROM "license_key" k WHERE ${exportScopeWhere({ shopId, scope })}`;
+  const [row] = await prismaDb(prisma).rows(
+    { count: col.int },
+    sql`
+    SELECT count(*)::int AS count FROM "license_key" k WHERE ${exportScopeWhere({ shopId, scope })}`,
+  );
   return row.count;
 }
 
@@ -148,10 +123,10 @@ function copyField(field: string): string | null {
 class TagNames {
   private constructor(private readonly names: Map<number, string>) {}
 
-  static async load(client: pg.PoolClient, shopId: number) {
-    const { rows } = await client.query<{ id: number; name: string }>(
-      `SELECT "id", "name" FROM "tag" WHERE "shop_id" = $1`,
-      [shopId],
+  static async load(db: Db, shopId: number) {
+    const rows = await db.rows(
+      { id: col.int, name: col.text },
+      sql`SELECT "id", "name" FROM "tag" WHERE "shop_id" = ${shopId}`,
     );
     return new TagNames(new Map(rows.map((row) => [row.id, row.name])));
   }
@@ -206,46 +181,42 @@ export async function* exportCsvBatches({
 }): AsyncGenerator<CsvBatch> {
   const zoned = zonedFormatter(safeTimeZone(timeZone));
   const time = (text: string | null) => (text === null ? null : zoned.formatPgUtc(text));
-  const sql = inlineSql(exportQuery({ shopId, scope, afterKeyId, bulk: expectedRows >= BULK_ROWS }));
+  const query = exportQuery({ shopId, scope, afterKeyId, bulk: expectedRows >= BULK_ROWS });
 
   signal?.throwIfAborted();
-  const client = await pgPool().connect();
-  let finished = false;
-  // One snapshot for the tag names and the rows: every tag id in the rows has its name.
-  await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-  const tagNames = await TagNames.load(client, shopId);
-  const stream = client.query(copyTo(`COPY (${sql}) TO STDOUT`));
-  const onAbort = () => stream.destroy(new Error("Export stopped."));
-  signal?.addEventListener("abort", onAbort, { once: true });
-  if (signal?.aborted) onAbort();
-  try {
-    let carry: Buffer | null = null;
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      const data: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
-      const end = data.lastIndexOf(0x0a);
-      if (end === -1) {
-        carry = data;
-        continue;
+  // One snapshot for the tag names and the rows: every tag id in the rows has its name. A connection
+  // left in the middle of a COPY cannot be reused: readSnapshot closes it.
+  yield* readSnapshot(async function* (db) {
+    const tagNames = await TagNames.load(db, shopId);
+    const stream = db.copyOut(query);
+    const onAbort = () => stream.destroy(new Error("Export stopped."));
+    signal?.addEventListener("abort", onAbort, { once: true });
+    if (signal?.aborted) onAbort();
+    try {
+      let carry: Buffer | null = null;
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        const data: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
+        const end = data.lastIndexOf(0x0a);
+        if (end === -1) {
+          carry = data;
+          continue;
+        }
+        carry = end + 1 < data.length ? data.subarray(end + 1) : null;
+        const lines = data.toString("utf8", 0, end).split("\n");
+        for (let start = 0; start < lines.length; start += batchRows) {
+          const to = Math.min(lines.length, start + batchRows);
+          const rows: string[][] = new Array(to - start);
+          for (let i = start; i < to; i++) rows[i - start] = lines[i].split("\t");
+          yield toCsvBatch(rows, tagNames);
+        }
       }
-      carry = end + 1 < data.length ? data.subarray(end + 1) : null;
-      const lines = data.toString("utf8", 0, end).split("\n");
-      for (let start = 0; start < lines.length; start += batchRows) {
-        const to = Math.min(lines.length, start + batchRows);
-        const rows: string[][] = new Array(to - start);
-        for (let i = start; i < to; i++) rows[i - start] = lines[i].split("\t");
-        yield toCsvBatch(rows);
-      }
+      if (carry) throw new Error("COPY ended in the middle of a row.");
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
     }
-    if (carry) throw new Error("COPY ended in the middle of a row.");
-    await client.query("COMMIT");
-    finished = true;
-  } finally {
-    signal?.removeEventListener("abort", onAbort);
-    // A connection left in the middle of a COPY cannot be reused: close it.
-    client.release(finished ? undefined : true);
-  }
+  });
 
-  function toCsvBatch(rows: string[][]): CsvBatch {
+  function toCsvBatch(rows: string[][], tagNames: TagNames): CsvBatch {
     const records: CsvField[][] = new Array(rows.length);
     let lastKeyId = 0;
     for (let i = 0; i < rows.length; i++) {
@@ -359,11 +330,14 @@ export async function startExport({ shop, scope, actor }: { shop: Shop; scope: E
     tagName = tag.name;
   }
   const scopeJson = JSON.stringify({ tagId: scope.tagId, q: scope.q, status: scope.status });
-  const [running] = await prisma.$queryRaw<Array<{ id: number }>>`
+  const [running] = await prismaDb(prisma).rows(
+    { id: col.int },
+    sql`
     SELECT "id" FROM "job"
     WHERE "shop_id" = ${shop.id} AND "kind" = 'EXPORT' AND "state" IN ('QUEUED', 'RUNNING')
       AND "payload" -> 'scope' = ${scopeJson}::jsonb
-    ORDER BY "id" DESC LIMIT 1`;
+    ORDER BY "id" DESC LIMIT 1`,
+  );
   if (running) return { jobId: running.id, reused: true };
 
   const timeZone = safeTimeZone(shop.ianaTimezone);
@@ -375,7 +349,7 @@ export async function startExport({ shop, scope, actor }: { shop: Shop; scope: E
     fileName: csvFileName(["keyshelf", tagName ?? "all-licence-keys", scope.status ?? "", shopDate(timeZone)]),
     actor,
   };
-  const job = await prisma.$transaction(async (tx) => {
+  const job = await transaction(async (tx) => {
     const created = await enqueueJob({ shopId: shop.id, kind: "EXPORT", payload: { ...payload }, total, tx });
     await recordAudit({
       shopId: shop.id,
@@ -512,12 +486,10 @@ export function exportJobHandler({ chunkBytes = DEFAULT_CHUNK_BYTES, batchRows }
       Object.assign(cursor, next);
       pendingRows = 0;
       inFlight = context
-        .commit({ progress: next.rows, result: { ...next } }, async (client) => {
-          await client.query(
-            `INSERT INTO "export_file" ("shop_id", "job_id", "seq", "data", "created_at")
-             VALUES ($1, $2, $3, $4, now() AT TIME ZONE 'UTC')`,
-            [job.shopId, job.id, next.seq, data],
-          );
+        .commit({ progress: next.rows, result: { ...next } }, async (db) => {
+          await db.run(sql`
+            INSERT INTO "export_file" ("shop_id", "job_id", "seq", "data", "created_at")
+            VALUES (${job.shopId}, ${job.id}, ${next.seq}, ${data}, ${NOW_UTC})`);
         })
         .then(() => undefined);
       // Surfaced by the next `await inFlight`; this only keeps Node from calling it unhandled meanwhile.
@@ -554,7 +526,9 @@ export function exportJobHandler({ chunkBytes = DEFAULT_CHUNK_BYTES, batchRows }
       chunks: cursor.seq + 1,
     };
     await context.complete({ ...info }, async (tx) => {
-      await tx.$executeRaw`UPDATE "job" SET "total" = ${info.rows}, "progress" = ${info.rows} WHERE "id" = ${job.id}`;
+      await prismaDb(tx).run(
+        sql`UPDATE "job" SET "total" = ${info.rows}, "progress" = ${info.rows} WHERE "id" = ${job.id}`,
+      );
       if (!isMailConfigured()) return;
       const shop = await tx.shop.findUniqueOrThrow({
         where: { id: job.shopId },

@@ -9,14 +9,14 @@
 //   lease (paused for minutes, say) cannot write over the worker that took the job over.
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
-import { Prisma, type JobKind, type JobState } from "@prisma/client";
-import type pg from "pg";
+import type { JobKind, JobState, Prisma } from "@prisma/client";
+import { z } from "zod";
 import prisma from "~/db.server";
-import { withPgTransaction } from "~/pg.server";
-import type { Db } from "./audit.server";
+import { col, join, prismaDb, sql, sqlTransaction, transaction, type Db } from "~/sql.server";
+import type { PrismaLike } from "./audit.server";
 
 /** Timestamps are UTC wall-clock values (Prisma's convention), whatever the session's zone. */
-export const NOW_UTC = Prisma.sql`(now() AT TIME ZONE 'UTC')`;
+export const NOW_UTC = sql`(now() AT TIME ZONE 'UTC')`;
 
 export const DEFAULT_LEASE_MS = 60_000;
 /** Claims of one job (each crash or failure counts) before it is given up as failed. */
@@ -55,13 +55,13 @@ export interface JobContext {
   /** Aborted when the lease is lost or the runner stops: stop work, commit nothing more. */
   signal: AbortSignal;
   /**
-   * Runs `work` in a transaction (node-postgres, write pool: bytea-friendly) that first checks this
+   * Runs `work` in a transaction (sqlTransaction on the write pool: bytea-friendly) that first checks this
    * worker still holds the job, refreshing the lease and recording progress and the resume point.
    * Throws LeaseLostError otherwise, and nothing of `work` is committed.
    */
   commit<T>(
     update: { progress?: number; total?: number; result?: Prisma.InputJsonValue },
-    work?: (client: pg.PoolClient) => Promise<T>,
+    work?: (db: Db) => Promise<T>,
   ): Promise<T | undefined>;
   /** Marks the job succeeded with its result, together with `work` (e.g. queueing an email). */
   complete(result: Prisma.InputJsonValue, work?: (tx: Prisma.TransactionClient) => Promise<void>): Promise<void>;
@@ -94,23 +94,25 @@ export async function enqueueJob({
   kind: JobKind;
   payload: Prisma.InputJsonValue;
   total?: number;
-  tx?: Db;
+  tx?: PrismaLike;
 }) {
   const db = tx ?? prisma;
   return db.job.create({ data: { shopId, kind, payload, total }, select: { id: true, createdAt: true } });
 }
 
-interface JobRow {
-  id: number;
-  shop_id: number;
-  kind: JobKind;
-  payload: Prisma.JsonValue;
-  result: Prisma.JsonValue | null;
-  progress: number;
-  total: number;
-  attempts: number;
-  locked_by: string;
-}
+const json = z.custom<Prisma.JsonValue>((value) => value !== undefined);
+
+const jobRow = {
+  id: col.int,
+  shop_id: col.int,
+  kind: z.enum(["IMPORT", "EXPORT", "FILL_WAITING"]) satisfies z.ZodType<JobKind>,
+  payload: json,
+  result: json,
+  progress: col.int,
+  total: col.int,
+  attempts: col.int,
+  locked_by: col.text,
+};
 
 /**
  * Claims the oldest runnable job of the given kinds: queued and due, or running on a lease that
@@ -126,15 +128,16 @@ export async function claimNextJob({
   leaseMs?: number;
 }): Promise<ClaimedJob | null> {
   if (kinds.length === 0) return null;
-  const kindList = Prisma.join(kinds.map((kind) => Prisma.sql`${kind}::"JobKind"`));
-  const expired = Prisma.sql`${NOW_UTC} - make_interval(secs => ${leaseMs / 1000})`;
-  const rows = await prisma.$queryRaw<JobRow[]>`
+  const expired = sql`${NOW_UTC} - make_interval(secs => ${leaseMs / 1000})`;
+  const rows = await prismaDb(prisma).rows(
+    jobRow,
+    sql`
     UPDATE "job" j SET
       "state" = 'RUNNING', "locked_at" = ${NOW_UTC}, "locked_by" = ${workerId},
       "attempts" = j."attempts" + 1, "updated_at" = ${NOW_UTC}
     WHERE j."id" = (
       SELECT c."id" FROM "job" c
-      WHERE c."kind" IN (${kindList})
+      WHERE c."kind" = ANY(${kinds}::"JobKind"[])
         AND ((c."state" = 'QUEUED' AND c."run_after" <= ${NOW_UTC})
           OR (c."state" = 'RUNNING' AND c."locked_at" < ${expired} AND c."attempts" < ${MAX_JOB_ATTEMPTS}))
       ORDER BY c."run_after", c."id"
@@ -143,7 +146,8 @@ export async function claimNextJob({
       FOR NO KEY UPDATE SKIP LOCKED
       LIMIT 1
     )
-    RETURNING j."id", j."shop_id", j."kind", j."payload", j."result", j."progress", j."total", j."attempts", j."locked_by"`;
+    RETURNING j."id", j."shop_id", j."kind", j."payload", j."result", j."progress", j."total", j."attempts", j."locked_by"`,
+  );
   const row = rows[0];
   if (!row) return null;
   return {
@@ -161,9 +165,9 @@ export async function claimNextJob({
 
 /** Refreshes the lease; false when another worker holds the job now (or it finished). */
 export async function heartbeat({ jobId, workerId }: { jobId: number; workerId: string }) {
-  const updated = await prisma.$executeRaw`
+  const updated = await prismaDb(prisma).run(sql`
     UPDATE "job" SET "locked_at" = ${NOW_UTC}
-    WHERE "id" = ${jobId} AND "locked_by" = ${workerId} AND "state" = 'RUNNING'`;
+    WHERE "id" = ${jobId} AND "locked_by" = ${workerId} AND "state" = 'RUNNING'`);
   return updated === 1;
 }
 
@@ -172,19 +176,18 @@ async function fence(
   job: ClaimedJob,
   set: { state?: JobState; progress?: number; total?: number; result?: Prisma.InputJsonValue; error?: string | null },
 ) {
-  const assignments = [Prisma.sql`"locked_at" = ${NOW_UTC}`, Prisma.sql`"updated_at" = ${NOW_UTC}`];
-  if (set.progress !== undefined) assignments.push(Prisma.sql`"progress" = ${set.progress}`);
-  if (set.total !== undefined) assignments.push(Prisma.sql`"total" = ${set.total}`);
-  if (set.result !== undefined) assignments.push(Prisma.sql`"result" = ${JSON.stringify(set.result)}::jsonb`);
+  const assignments = [sql`"locked_at" = ${NOW_UTC}`, sql`"updated_at" = ${NOW_UTC}`];
+  if (set.progress !== undefined) assignments.push(sql`"progress" = ${set.progress}`);
+  if (set.total !== undefined) assignments.push(sql`"total" = ${set.total}`);
+  if (set.result !== undefined) assignments.push(sql`"result" = ${JSON.stringify(set.result)}::jsonb`);
   if (set.state) {
-    assignments.push(Prisma.sql`"state" = ${set.state}::"JobState"`);
-    if (set.state !== "RUNNING")
-      assignments.push(Prisma.sql`"finished_at" = ${NOW_UTC}`, Prisma.sql`"locked_by" = NULL`);
+    assignments.push(sql`"state" = ${set.state}::"JobState"`);
+    if (set.state !== "RUNNING") assignments.push(sql`"finished_at" = ${NOW_UTC}`, sql`"locked_by" = NULL`);
   }
-  if (set.error !== undefined) assignments.push(Prisma.sql`"error" = ${set.error}`);
-  const updated = await tx.$executeRaw`
-    UPDATE "job" SET ${Prisma.join(assignments)}
-    WHERE "id" = ${job.id} AND "locked_by" = ${job.lockedBy} AND "state" = 'RUNNING'`;
+  if (set.error !== undefined) assignments.push(sql`"error" = ${set.error}`);
+  const updated = await prismaDb(tx).run(sql`
+    UPDATE "job" SET ${join(assignments)}
+    WHERE "id" = ${job.id} AND "locked_by" = ${job.lockedBy} AND "state" = 'RUNNING'`);
   if (updated !== 1) throw new LeaseLostError(job.id);
 }
 
@@ -202,10 +205,14 @@ function errorText(error: unknown) {
  * instance wait for the lease to run out. The stop does not count as an attempt.
  */
 async function handBack(job: ClaimedJob) {
-  await prisma.$executeRaw`
+  await prismaDb(prisma)
+    .run(
+      sql`
     UPDATE "job" SET "state" = 'QUEUED', "locked_by" = NULL, "locked_at" = NULL,
       "attempts" = GREATEST("attempts" - 1, 0), "updated_at" = ${NOW_UTC}
-    WHERE "id" = ${job.id} AND "locked_by" = ${job.lockedBy} AND "state" = 'RUNNING'`.catch(() => undefined);
+    WHERE "id" = ${job.id} AND "locked_by" = ${job.lockedBy} AND "state" = 'RUNNING'`,
+    )
+    .catch(() => undefined);
 }
 
 /** Runs one claimed job to its end: success, retry later, or failure. */
@@ -242,27 +249,27 @@ export async function runClaimedJob(
     workerId: job.lockedBy,
     signal: controller.signal,
     async commit(update, work) {
-      return withPgTransaction(async (client) => {
-        const sets = [`"locked_at" = now() AT TIME ZONE 'UTC'`, `"updated_at" = now() AT TIME ZONE 'UTC'`];
-        const values: unknown[] = [job.id, job.lockedBy];
-        if (update.progress !== undefined) sets.push(`"progress" = $${values.push(update.progress)}`);
-        if (update.total !== undefined) sets.push(`"total" = $${values.push(update.total)}`);
-        if (update.result !== undefined) sets.push(`"result" = $${values.push(JSON.stringify(update.result))}::jsonb`);
-        const fenced = await client.query(
-          `UPDATE "job" SET ${sets.join(", ")} WHERE "id" = $1 AND "locked_by" = $2 AND "state" = 'RUNNING'`,
-          values,
-        );
-        if (fenced.rowCount !== 1) throw new LeaseLostError(job.id);
-        return work ? work(client) : undefined;
-      });
+      return sqlTransaction(
+        async (db) => {
+          const sets = [sql`"locked_at" = ${NOW_UTC}`, sql`"updated_at" = ${NOW_UTC}`];
+          if (update.progress !== undefined) sets.push(sql`"progress" = ${update.progress}`);
+          if (update.total !== undefined) sets.push(sql`"total" = ${update.total}`);
+          if (update.result !== undefined) sets.push(sql`"result" = ${JSON.stringify(update.result)}::jsonb`);
+          const fenced = await db.run(sql`
+            UPDATE "job" SET ${join(sets)} WHERE "id" = ${job.id} AND "locked_by" = ${job.lockedBy} AND "state" = 'RUNNING'`);
+          if (fenced !== 1) throw new LeaseLostError(job.id);
+          return work ? work(db) : undefined;
+        },
+        { pool: "write" },
+      );
     },
     async complete(result, work) {
-      await prisma.$transaction(
+      await transaction(
         async (tx) => {
           await fence(tx, job, { state: "SUCCEEDED", result, error: null });
           await work?.(tx);
         },
-        { maxWait: 10_000, timeout: 60_000 },
+        { timeout: 60_000 },
       );
     },
   };
@@ -280,20 +287,18 @@ export async function runClaimedJob(
       return "abandoned" as const;
     }
     const permanent = error instanceof PermanentJobError || job.attempts >= MAX_JOB_ATTEMPTS;
-    await prisma
-      .$transaction(async (tx) => {
-        if (permanent) {
-          await fence(tx, job, { state: "FAILED", error: errorText(error) });
-        } else {
-          await fence(tx, job, { state: "QUEUED", error: errorText(error) });
-          await tx.$executeRaw`
-            UPDATE "job" SET "run_after" = ${NOW_UTC} + make_interval(secs => ${backoffMs(job.attempts) / 1000})
-            WHERE "id" = ${job.id}`;
-        }
-      })
-      .catch((fenceError: unknown) => {
-        if (!(fenceError instanceof LeaseLostError)) throw fenceError;
-      });
+    await transaction(async (tx) => {
+      if (permanent) {
+        await fence(tx, job, { state: "FAILED", error: errorText(error) });
+      } else {
+        await fence(tx, job, { state: "QUEUED", error: errorText(error) });
+        await prismaDb(tx).run(sql`
+          UPDATE "job" SET "run_after" = ${NOW_UTC} + make_interval(secs => ${backoffMs(job.attempts) / 1000})
+          WHERE "id" = ${job.id}`);
+      }
+    }).catch((fenceError: unknown) => {
+      if (!(fenceError instanceof LeaseLostError)) throw fenceError;
+    });
     if (!permanent) return "retry" as const;
     console.error(`Job ${job.id} (${job.kind}) failed:`, error);
     return "failed" as const;
@@ -308,11 +313,11 @@ export async function runClaimedJob(
  * are failed instead of being claimed forever.
  */
 async function failExhaustedJobs(leaseMs: number) {
-  await prisma.$executeRaw`
+  await prismaDb(prisma).run(sql`
     UPDATE "job" SET "state" = 'FAILED', "finished_at" = ${NOW_UTC}, "updated_at" = ${NOW_UTC}, "locked_by" = NULL,
       "error" = 'Stopped after ' || "attempts" || ' attempts: the server restarted each time while it ran.'
     WHERE "state" = 'RUNNING' AND "attempts" >= ${MAX_JOB_ATTEMPTS}
-      AND "locked_at" < ${NOW_UTC} - make_interval(secs => ${leaseMs / 1000})`;
+      AND "locked_at" < ${NOW_UTC} - make_interval(secs => ${leaseMs / 1000})`);
 }
 
 /** Claims and runs jobs until none is runnable (or `maxJobs` ran). Returns how many ran. */

@@ -1,18 +1,19 @@
 // Adding licence keys from pasted text or a file: stage, preview, commit.
 //
 // 1. stageKeyImport streams the upload through the parser straight into import_row with COPY, on a
-//    pg connection of its own, so a million keys never sit in the app's memory. One COPY is one
+//    pg connection of its own (unpooledClient in app/pg.server.ts: an upload holds it for as long as
+//    the client takes to send), so a million keys never sit in the app's memory. One COPY is one
 //    statement: a refused line or a dropped connection leaves no staged rows behind.
 // 2. getKeyImportPreview answers from SQL what the merchant decides on: first rows, new keys,
 //    duplicates inside the upload, keys already in the destination tags.
 // 3. commitKeyImport moves the staged rows into license_key and key_tag with two set-based INSERTs in
 //    one transaction (tag and shop counters follow by trigger), fills orders waiting on those tags
 //    in the same transaction, and logs the import. All or nothing.
-import { databaseSettings } from "~/config.server";
-import { Prisma } from "@prisma/client";
-import pg from "pg";
-import { from as copyFrom } from "pg-copy-streams";
+import type { Prisma } from "@prisma/client";
+import { z } from "zod";
 import prisma from "~/db.server";
+import { unpooledClient } from "~/pg.server";
+import { col, copyDb, prismaDb, sql, transaction, type CopyDb, type Sql } from "~/sql.server";
 import { isAcceptedKeyFileName, KeyFileParser, keyFileFormat, MAX_KEY_LENGTH, type KeyFileIssue } from "~/lib/key-import";
 import { LibraryError, tagNameSchema } from "~/lib/library";
 import { TAG_NAME_RULE, UNTAGGED_TAG } from "~/lib/tags";
@@ -98,8 +99,9 @@ export async function stageKeyImport({
     select: { id: true },
   });
 
-  const client = new pg.Client({ connectionString: databaseSettings().url });
-  let copy: ReturnType<typeof copyFrom> | null = null;
+  const client = unpooledClient();
+  const db = copyDb(client);
+  let copy: ReturnType<CopyDb["copyIn"]> | null = null;
   let copyError: Error | null = null;
   // A dropped connection surfaces through the COPY stream; unheard, the client's own event would crash the process.
   client.on("error", (error) => {
@@ -143,7 +145,7 @@ export async function stageKeyImport({
   let succeeded = false;
   try {
     await client.connect();
-    copy = client.query(copyFrom(`COPY "import_row" ("batch_id", "line_no", "value") FROM STDIN`));
+    copy = db.copyIn(sql`COPY "import_row" ("batch_id", "line_no", "value") FROM STDIN`);
     copy.on("error", (error: Error) => {
       copyError ??= error;
     });
@@ -188,7 +190,7 @@ export async function stageKeyImport({
     await finished;
     // Fresh statistics, or the planner takes a big upload for one row and probes indexes a million
     // times in the preview and commit instead of hashing. Small uploads are fine either way.
-    if (summary.keys >= ANALYZE_FROM_KEYS) await client.query(`ANALYZE "import_row"`);
+    if (summary.keys >= ANALYZE_FROM_KEYS) await db.run(sql`ANALYZE "import_row"`);
     await prisma.importBatch.update({
       where: { id: batch.id },
       data: {
@@ -285,9 +287,9 @@ async function existingDestination({ shopId, names }: { shopId: number; names: s
  * `value` is a key some of these tags already hold. Only asked about tags that hold keys: for new or
  * empty tags the answer is known, and a million index probes to learn it would be wasted.
  */
-function alreadyIn(shopId: number, tagIds: number[], value: Prisma.Sql) {
-  if (tagIds.length === 0) return Prisma.sql`false`;
-  return Prisma.sql`EXISTS (
+function alreadyIn(shopId: number, tagIds: number[], value: Sql) {
+  if (tagIds.length === 0) return sql`false`;
+  return sql`EXISTS (
     SELECT 1 FROM "license_key" k JOIN "key_tag" kt ON kt."key_id" = k."id"
     WHERE k."shop_id" = ${shopId} AND k."value" = ${value} AND kt."tag_id" = ANY(${tagIds}::int[]))`;
 }
@@ -326,26 +328,33 @@ export async function getKeyImportPreview({
 
   // "Already in the tags" as a semi-join (WHERE EXISTS), so the planner may hash the tags' keys
   // rather than probe the index once per uploaded key.
-  const [counts] = await prisma.$transaction(async (tx) => {
-    await tx.$executeRaw`SET LOCAL work_mem = '256MB'`;
-    return tx.$queryRaw<Array<{ distinct: number; rows: number; existing: number }>>`
+  const [counts] = await transaction(async (tx) => {
+    const db = prismaDb(tx);
+    await db.run(sql`SET LOCAL work_mem = '256MB'`);
+    return db.rows(
+      { distinct: col.int, rows: col.int, existing: col.int },
+      sql`
       WITH v AS MATERIALIZED (
         SELECT r."value", count(*) AS "n" FROM "import_row" r WHERE r."batch_id" = ${batch.id} GROUP BY r."value"
       )
       SELECT (SELECT count(*) FROM v)::int AS "distinct", (SELECT coalesce(sum("n"), 0) FROM v)::int AS "rows",
-        (SELECT count(*) FROM v WHERE ${alreadyIn(shopId, filled, Prisma.sql`v."value"`)})::int AS "existing"`;
+        (SELECT count(*) FROM v WHERE ${alreadyIn(shopId, filled, sql`v."value"`)})::int AS "existing"`,
+    );
   }, LONG_TRANSACTION);
-  const rows = await prisma.$queryRaw<Array<{ line: number; value: string; repeated: boolean; existing: boolean }>>`
+  const rows = await prismaDb(prisma).rows(
+    { line: col.int, value: col.text, repeated: col.bool, existing: col.bool },
+    sql`
     SELECT r."line_no" AS "line", r."value",
       EXISTS (
         SELECT 1 FROM "import_row" d
         WHERE d."batch_id" = r."batch_id" AND d."value" = r."value" AND d."line_no" < r."line_no"
       ) AS "repeated",
-      ${alreadyIn(shopId, filled, Prisma.sql`r."value"`)} AS "existing"
+      ${alreadyIn(shopId, filled, sql`r."value"`)} AS "existing"
     FROM "import_row" r
     WHERE r."batch_id" = ${batch.id}
     ORDER BY r."line_no"
-    LIMIT ${sample}`;
+    LIMIT ${sample}`,
+  );
   return {
     ...base,
     keys: counts.rows,
@@ -381,14 +390,22 @@ export async function commitKeyImport({
   duplicates: DuplicateChoice;
   actor: string;
 }): Promise<CommitResult> {
-  const result = await prisma.$transaction(async (tx) => {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${IMPORT_LOCK_NAMESPACE}::int, ${shopId}::int)`;
-    const [batch] = await tx.$queryRaw<
-      Array<{ id: number; state: string; tag_names: string[]; valid_keys: number; file_name: string }>
-    >`
+  const result = await transaction(async (tx) => {
+    const db = prismaDb(tx);
+    await db.run(sql`SELECT pg_advisory_xact_lock(${IMPORT_LOCK_NAMESPACE}::int, ${shopId}::int)`);
+    const [batch] = await db.rows(
+      {
+        id: col.int,
+        state: col.text,
+        tag_names: z.array(col.text).nullable(),
+        valid_keys: col.int,
+        file_name: col.text,
+      },
+      sql`
       SELECT "id", "state"::text AS "state", "tag_names", "valid_keys", "file_name" FROM "import_batch"
       WHERE "id" = ${batchId} AND "shop_id" = ${shopId}
-      FOR UPDATE`;
+      FOR UPDATE`,
+    );
     if (!batch || batch.state === "STAGING" || batch.state === "FAILED") {
       throw new LibraryError("This upload no longer exists: it was cancelled or expired. Add the keys again.", 404);
     }
@@ -403,23 +420,28 @@ export async function commitKeyImport({
         : [await getSystemTags({ shopId, tx }).then(({ untagged }) => ({ id: untagged.id, name: untagged.name }))];
     const tagIds = tags.map((tag) => tag.id);
 
-    const [{ holding }] = await tx.$queryRaw<Array<{ holding: number[] }>>`
+    const [{ holding }] = await db.rows(
+      { holding: z.array(col.int) },
+      sql`
       SELECT coalesce(array_agg("id"), '{}') AS "holding" FROM "tag"
-      WHERE "id" = ANY(${tagIds}::int[]) AND "pending_count" + "assigned_count" + "used_count" + "retired_count" > 0`;
+      WHERE "id" = ANY(${tagIds}::int[]) AND "pending_count" + "assigned_count" + "used_count" + "retired_count" > 0`,
+    );
     // Skip: each value once (its first line), minus keys the tags already hold. Keep: every line.
     const fresh =
       duplicates === "keep"
-        ? Prisma.sql`SELECT r."line_no", r."value" FROM "import_row" r WHERE r."batch_id" = ${batch.id}`
-        : Prisma.sql`
+        ? sql`SELECT r."line_no", r."value" FROM "import_row" r WHERE r."batch_id" = ${batch.id}`
+        : sql`
           SELECT p."line_no", p."value" FROM (
             SELECT min(r."line_no") AS "line_no", r."value" FROM "import_row" r
             WHERE r."batch_id" = ${batch.id} GROUP BY r."value"
           ) p
-          WHERE NOT ${alreadyIn(shopId, holding, Prisma.sql`p."value"`)}`;
+          WHERE NOT ${alreadyIn(shopId, holding, sql`p."value"`)}`;
     // The de-duplicating aggregate and the sort of a million rows want memory, not temp files.
-    await tx.$executeRaw`SET LOCAL work_mem = '256MB'`;
+    await db.run(sql`SET LOCAL work_mem = '256MB'`);
     // Keys get ids in file order, so "oldest first" hands them out in the order of the file.
-    const [counts] = await tx.$queryRaw<Array<{ keys: number; links: number }>>`
+    const [counts] = await db.rows(
+      { keys: col.int, links: col.int },
+      sql`
       WITH fresh AS (${fresh}), inserted AS (
         INSERT INTO "license_key" ("shop_id", "value", "type", "status")
         SELECT ${shopId}, f."value", 'UPLOADED', 'PENDING' FROM fresh f ORDER BY f."line_no"
@@ -429,7 +451,8 @@ export async function commitKeyImport({
         SELECT t."id", i."id", ${shopId}, 'PENDING' FROM inserted i CROSS JOIN unnest(${tagIds}::int[]) AS t("id")
         RETURNING 1
       )
-      SELECT (SELECT count(*) FROM inserted)::int AS "keys", (SELECT count(*) FROM links)::int AS "links"`;
+      SELECT (SELECT count(*) FROM inserted)::int AS "keys", (SELECT count(*) FROM links)::int AS "links"`,
+    );
 
     await tx.importBatch.update({
       where: { id: batch.id },
@@ -464,7 +487,7 @@ export async function commitKeyImport({
   }, LONG_TRANSACTION);
 
   // The staged rows are spent; the batch row stays as a record of the upload.
-  await prisma.$executeRaw`DELETE FROM "import_row" WHERE "batch_id" = ${result.batchId}`;
+  await prismaDb(prisma).run(sql`DELETE FROM "import_row" WHERE "batch_id" = ${result.batchId}`);
   if (result.filled.keysAssigned > 0) await checkLowStock({ shopId, tagIds: result.tags.map((tag) => tag.id) });
   return result;
 }

@@ -4,9 +4,9 @@
 // Invariants kept here: a key with no tag of its own sits in the "No tag" system tag and leaves it as
 // soon as it gets one; moving and tagging change key_tag rows only, never a key's status; rows
 // inserted into key_tag copy the key's status (the counter triggers count by it).
-import { Prisma, type KeyStatus, type KeyType } from "@prisma/client";
-import prisma from "~/db.server";
-import { hotPool, isUniqueViolation, pgDb, raw, sql, type Sql } from "~/sql.server";
+import type { KeyStatus, KeyType } from "@prisma/client";
+import { z } from "zod";
+import { col, isUniqueViolation, pgDb, prismaDb, raw, sql, transaction, type Sql, type Tx } from "~/sql.server";
 import {
   KEYS_PER_PAGE,
   LibraryError,
@@ -17,9 +17,15 @@ import {
 } from "~/lib/library";
 import { isSystemTag } from "~/lib/tags";
 import { recordAudit } from "./audit.server";
-import { containsPattern, findOrCreateTags, getSystemTags, getTag, LONG_TRANSACTION, type TagRef } from "./tags.server";
-
-type Tx = Prisma.TransactionClient;
+import {
+  containsPattern,
+  findOrCreateTags,
+  getSystemTags,
+  getTag,
+  LONG_TRANSACTION,
+  tagRef,
+  type TagRef,
+} from "./tags.server";
 
 /** pg_trgm needs three characters to use its index; shorter fragments are matched by scanning the tag. */
 const TRIGRAM_MIN_LENGTH = 3;
@@ -73,24 +79,25 @@ function statusCount(
   }
 }
 
-function statusFilter(status: KeyStatusValue | null) {
-  return status ? Prisma.sql`AND kt."status" = ${status}::"KeyStatus"` : Prisma.empty;
-}
-
 function statusSql(status: KeyStatusValue | null) {
   return status ? sql`AND kt."status" = ${status}::"KeyStatus"` : sql``;
 }
 
-interface RawKeyRow {
-  id: number;
-  value: string;
-  type: KeyType;
-  status: KeyStatus;
-  createdAt: string;
-  orderName: string | null;
-  orderShopifyId: string | null;
-  tags: { id: number; name: string }[] | null;
-}
+const keyStatus = z.enum(["PENDING", "ASSIGNED", "USED", "RETIRED"]) satisfies z.ZodType<KeyStatus>;
+
+const rawKeyRow = z.object({
+  id: col.int,
+  value: col.text,
+  type: z.enum(["UPLOADED", "AUTO_GENERATED"]) satisfies z.ZodType<KeyType>,
+  status: keyStatus,
+  createdAt: col.text,
+  orderName: col.text.nullable(),
+  orderShopifyId: col.text.nullable(),
+  tags: z.array(z.object({ id: col.int, name: col.text })).nullable(),
+});
+type RawKeyRow = z.output<typeof rawKeyRow>;
+/** pageRowsJson's array (null for no rows). */
+const pageRows = z.array(rawKeyRow).nullable();
 
 /**
  * The page's keys with everything a row shows, as one JSON array, newest first. `pageIds` is SQL
@@ -148,7 +155,7 @@ export async function listKeys({
   before?: number | null;
   pageSize?: number;
 }): Promise<KeyPage & { tag: Awaited<ReturnType<typeof getTag>> }> {
-  const db = pgDb(hotPool());
+  const db = pgDb();
   const backwards = after === null && before !== null;
   const cursor = backwards
     ? sql`AND kt."key_id" > ${before}::int`
@@ -166,28 +173,36 @@ export async function listKeys({
   const valueMatches = sql`(SELECT k."value" FROM "license_key" k WHERE k."id" = kt."key_id") ILIKE ${pattern}::text`;
   const walkedPage = () => {
     const search = q ? sql`AND ${valueMatches}` : sql``;
-    return db.query<{ rows: RawKeyRow[] | null }>(sql`
+    return db.rows(
+      { rows: pageRows },
+      sql`
       SELECT ${pageRowsJson(
         shopId,
         sql`SELECT kt."key_id" FROM "key_tag" kt
           WHERE kt."tag_id" = ${tagId}::int ${statusSql(status)} ${cursor} ${search}
           ORDER BY kt."key_id" ${direction} LIMIT ${take}::int`,
-      )} AS rows`);
+      )} AS rows`,
+    );
   };
   const countCap = q.length < TRIGRAM_MIN_LENGTH ? SHORT_FRAGMENT_COUNT_CAP : MATCH_COUNT_CAP;
   const cappedCount = () =>
-    db.query<{ count: number }>(sql`
+    db.rows(
+      { count: col.int },
+      sql`
       SELECT count(*)::int AS count FROM (
         SELECT 1 FROM "key_tag" kt
         WHERE kt."tag_id" = ${tagId}::int ${statusSql(status)} AND ${valueMatches}
-        LIMIT ${countCap + 1}::int) capped`);
+        LIMIT ${countCap + 1}::int) capped`,
+    );
 
   // Every match in the shop through the trigram index, then those in this tag: a few milliseconds for
   // a selective fragment. The CTE is planned for full retrieval, so the planner takes the trigram index
   // (with a LIMIT over the join it may walk the tag instead, reading a million values); it is read
   // lazily, so a fragment in thousands of keys stops at the cap and falls back to walking the tag.
   const trigramPage = () =>
-    db.query<{ shopMatches: number; matches: number; rows: RawKeyRow[] | null }>(sql`
+    db.rows(
+      { shopMatches: col.int, matches: col.int, rows: pageRows },
+      sql`
       WITH shop_matches AS MATERIALIZED (
         SELECT k."id" FROM "license_key" k WHERE k."value" ILIKE ${pattern}::text AND k."shop_id" = ${shopId}::int
       ),
@@ -202,7 +217,8 @@ export async function listKeys({
              ${pageRowsJson(
                shopId,
                sql`SELECT kt."key_id" FROM tag_matches kt WHERE true ${cursor} ORDER BY kt."key_id" ${direction} LIMIT ${take}::int`,
-             )} AS rows`);
+             )} AS rows`,
+    );
 
   const tagPromise = getTag({ shopId, tagId });
   // The tag is checked before its keys are used, but fetched alongside them.
@@ -249,7 +265,8 @@ export async function listKeys({
 
 async function loadKeyRows(shopId: number, ids: number[]): Promise<KeyRow[]> {
   if (ids.length === 0) return [];
-  const [{ rows }] = await pgDb(hotPool()).query<{ rows: RawKeyRow[] | null }>(
+  const [{ rows }] = await pgDb().rows(
+    { rows: pageRows },
     sql`SELECT ${pageRowsJson(shopId, sql`SELECT unnest(${ids}::int[]) AS "key_id"`)} AS rows`,
   );
   return (rows ?? []).map(toKeyRow);
@@ -265,14 +282,17 @@ export async function previewKeyDelete({ shopId, keyId }: { shopId: number; keyI
 }
 
 export async function deleteKey({ shopId, keyId, actor }: { shopId: number; keyId: number; actor: string }) {
-  return prisma.$transaction(async (tx) => {
-    const [gone] = await tx.$queryRaw<{ id: number; value: string; status: KeyStatus; orderName: string | null }[]>`
+  return transaction(async (tx) => {
+    const [gone] = await prismaDb(tx).rows(
+      { id: col.int, value: col.text, status: keyStatus, orderName: col.text.nullable() },
+      sql`
       WITH gone AS (
         DELETE FROM "license_key" k WHERE k."id" = ${keyId} AND k."shop_id" = ${shopId}
         RETURNING k."id", k."value", k."status", k."order_id"
       )
       SELECT g."id", g."value", g."status", o."name" AS "orderName"
-      FROM gone g LEFT JOIN "order" o ON o."id" = g."order_id"`;
+      FROM gone g LEFT JOIN "order" o ON o."id" = g."order_id"`,
+    );
     if (!gone) throw new LibraryError("This licence key no longer exists.", 404);
     await recordAudit({
       tx,
@@ -295,13 +315,14 @@ export async function deleteKey({ shopId, keyId, actor }: { shopId: number; keyI
  * must all be in the tag (of this shop): otherwise nothing happens and the answer is a 404.
  */
 async function selectKeys(tx: Tx, tag: TagRef, selection: KeySelection) {
-  await tx.$executeRaw`CREATE TEMP TABLE library_selection ("id" integer PRIMARY KEY) ON COMMIT DROP`;
+  const db = prismaDb(tx);
+  await db.run(sql`CREATE TEMP TABLE library_selection ("id" integer PRIMARY KEY) ON COMMIT DROP`);
   let count: number;
   if (selection.scope === "ids") {
     const ids = [...new Set(selection.ids)];
-    count = await tx.$executeRaw`
+    count = await db.run(sql`
       INSERT INTO library_selection ("id")
-      SELECT kt."key_id" FROM "key_tag" kt WHERE kt."tag_id" = ${tag.id} AND kt."key_id" = ANY(${ids}::int[])`;
+      SELECT kt."key_id" FROM "key_tag" kt WHERE kt."tag_id" = ${tag.id} AND kt."key_id" = ANY(${ids}::int[])`);
     if (count !== ids.length) {
       throw new LibraryError(
         "Some selected licence keys are no longer in this tag. Refresh the list and try again: nothing was changed.",
@@ -310,22 +331,25 @@ async function selectKeys(tx: Tx, tag: TagRef, selection: KeySelection) {
     }
   } else {
     const search = selection.q
-      ? Prisma.sql`AND EXISTS (SELECT 1 FROM "license_key" k WHERE k."id" = kt."key_id" AND k."value" ILIKE ${containsPattern(selection.q)})`
-      : Prisma.empty;
-    count = await tx.$executeRaw`
+      ? sql`AND EXISTS (SELECT 1 FROM "license_key" k WHERE k."id" = kt."key_id" AND k."value" ILIKE ${containsPattern(selection.q)})`
+      : sql``;
+    count = await db.run(sql`
       INSERT INTO library_selection ("id")
-      SELECT kt."key_id" FROM "key_tag" kt WHERE kt."tag_id" = ${tag.id} ${statusFilter(selection.status)} ${search}`;
+      SELECT kt."key_id" FROM "key_tag" kt WHERE kt."tag_id" = ${tag.id} ${statusSql(selection.status)} ${search}`);
   }
-  await tx.$executeRaw`ANALYZE library_selection`;
+  await db.run(sql`ANALYZE library_selection`);
   return count;
 }
 
 /** Locks the tag (and destinations) against a concurrent delete or rename for the transaction. */
 async function lockTags(tx: Tx, shopId: number, tagIds: number[]) {
-  return tx.$queryRaw<TagRef[]>`
+  return prismaDb(tx).rows(
+    tagRef,
+    sql`
     SELECT "id", "name", "kind" FROM "tag"
     WHERE "shop_id" = ${shopId} AND "id" = ANY(${tagIds}::int[])
-    ORDER BY "id" FOR SHARE`;
+    ORDER BY "id" FOR SHARE`,
+  );
 }
 
 async function lockSourceTag(tx: Tx, shopId: number, tagId: number) {
@@ -356,15 +380,18 @@ export async function previewKeySelection({
   tagId: number;
   selection: KeySelection;
 }): Promise<BulkPreview> {
-  return prisma.$transaction(async (tx) => {
+  return transaction(async (tx) => {
     const tag = await lockSourceTag(tx, shopId, tagId);
     const keys = await selectKeys(tx, tag, selection);
-    const [row] = await tx.$queryRaw<{ linkedToOrders: number; inOtherTags: number }[]>`
+    const [row] = await prismaDb(tx).rows(
+      { linkedToOrders: col.int, inOtherTags: col.int },
+      sql`
       SELECT
         (SELECT count(*)::int FROM library_selection s JOIN "license_key" k ON k."id" = s."id"
           WHERE k."order_id" IS NOT NULL) AS "linkedToOrders",
         (SELECT count(*)::int FROM library_selection s
-          WHERE EXISTS (SELECT 1 FROM "key_tag" o WHERE o."key_id" = s."id" AND o."tag_id" <> ${tag.id})) AS "inOtherTags"`;
+          WHERE EXISTS (SELECT 1 FROM "key_tag" o WHERE o."key_id" = s."id" AND o."tag_id" <> ${tag.id})) AS "inOtherTags"`,
+    );
     return { keys, ...row };
   }, LONG_TRANSACTION);
 }
@@ -381,21 +408,28 @@ export async function deleteKeys({
   selection: KeySelection;
   actor: string;
 }) {
-  return prisma.$transaction(async (tx) => {
+  return transaction(async (tx) => {
+    const db = prismaDb(tx);
     const tag = await lockSourceTag(tx, shopId, tagId);
     await selectKeys(tx, tag, selection);
     // A few of the values go into the log, so the merchant can tell which keys these were.
-    const [{ sample }] = await tx.$queryRaw<{ sample: string[] | null }[]>`
+    const [{ sample }] = await db.rows(
+      { sample: z.array(col.text).nullable() },
+      sql`
       SELECT array_agg(k."value") AS sample FROM (
         SELECT k."value" FROM library_selection s JOIN "license_key" k ON k."id" = s."id" ORDER BY s."id" LIMIT 20
-      ) k`;
-    const [gone] = await tx.$queryRaw<{ keys: number; linkedToOrders: number }[]>`
+      ) k`,
+    );
+    const [gone] = await db.rows(
+      { keys: col.int, linkedToOrders: col.int },
+      sql`
       WITH gone AS (
         DELETE FROM "license_key" k USING library_selection s
         WHERE k."id" = s."id" AND k."shop_id" = ${shopId}
         RETURNING k."order_id"
       )
-      SELECT count(*)::int AS keys, count("order_id")::int AS "linkedToOrders" FROM gone`;
+      SELECT count(*)::int AS keys, count("order_id")::int AS "linkedToOrders" FROM gone`,
+    );
     if (gone.keys > 0) {
       await recordAudit({
         tx,
@@ -425,23 +459,27 @@ export async function deleteKeys({
  * change a status between the copy and commit (the counters would drift).
  */
 async function addSelectionToTags(tx: Tx, shopId: number, source: TagRef, destinations: number[]) {
+  const db = prismaDb(tx);
   // Counted, not returned: the locked rows need not travel to the app.
-  await tx.$queryRaw`
+  await db.rows(
+    { locked: col.int },
+    sql`
     SELECT count(*)::int AS locked FROM (
       SELECT 1 FROM "license_key" k JOIN library_selection s ON s."id" = k."id" ORDER BY k."id" FOR SHARE OF k
-    ) k`;
-  const added = await tx.$executeRaw`
+    ) k`,
+  );
+  const added = await db.run(sql`
     INSERT INTO "key_tag" ("tag_id", "key_id", "shop_id", "status")
     SELECT d."id", kt."key_id", ${shopId}, kt."status"
     FROM library_selection s
     JOIN "key_tag" kt ON kt."tag_id" = ${source.id} AND kt."key_id" = s."id"
     CROSS JOIN unnest(${destinations}::int[]) AS d("id")
-    ON CONFLICT ("tag_id", "key_id") DO NOTHING`;
+    ON CONFLICT ("tag_id", "key_id") DO NOTHING`);
   // Keys of a user tag have a tag of their own, so none of them sits in "No tag".
   if (isSystemTag(source.kind)) {
     const { untagged } = await getSystemTags({ shopId, tx });
-    await tx.$executeRaw`
-      DELETE FROM "key_tag" kt USING library_selection s WHERE kt."tag_id" = ${untagged.id} AND kt."key_id" = s."id"`;
+    await db.run(sql`
+      DELETE FROM "key_tag" kt USING library_selection s WHERE kt."tag_id" = ${untagged.id} AND kt."key_id" = s."id"`);
   }
   return added;
 }
@@ -493,7 +531,8 @@ export async function moveKeys(move: MoveKeys) {
 }
 
 async function moveKeysOnce({ shopId, tagId, selection, destinationTagId, actor }: MoveKeys) {
-  return prisma.$transaction(async (tx) => {
+  return transaction(async (tx) => {
+    const db = prismaDb(tx);
     const tag = await lockSourceTag(tx, shopId, tagId);
     if (destinationTagId === tag.id) {
       throw new LibraryError(
@@ -508,21 +547,21 @@ async function moveKeysOnce({ shopId, tagId, selection, destinationTagId, actor 
     // A concurrent status change updates the same rows, so it waits for this one (or this one for it)
     // and the counters follow either way: no key needs locking. Keys already in the destination only
     // leave this tag.
-    await tx.$executeRaw`
+    await db.run(sql`
       DELETE FROM "key_tag" kt USING library_selection s
       WHERE kt."tag_id" = ${tag.id} AND kt."key_id" = s."id"
-        AND EXISTS (SELECT 1 FROM "key_tag" d WHERE d."tag_id" = ${destination.id} AND d."key_id" = s."id")`;
-    const repointed = await tx.$executeRaw`
+        AND EXISTS (SELECT 1 FROM "key_tag" d WHERE d."tag_id" = ${destination.id} AND d."key_id" = s."id")`);
+    const repointed = await db.run(sql`
       UPDATE "key_tag" kt SET "tag_id" = ${destination.id} FROM library_selection s
-      WHERE kt."tag_id" = ${tag.id} AND kt."key_id" = s."id"`;
+      WHERE kt."tag_id" = ${tag.id} AND kt."key_id" = s."id"`);
     if (repointed > 0) {
-      await tx.$executeRaw`UPDATE "tag" SET "last_added_at" = now() WHERE "id" = ${destination.id}`;
+      await db.run(sql`UPDATE "tag" SET "last_added_at" = now() WHERE "id" = ${destination.id}`);
     }
     // Auto-generated keys may also sit in "No tag"; keys from a user tag never do.
     if (tag.kind === "AUTO_GENERATED") {
       const { untagged } = await getSystemTags({ shopId, tx });
-      await tx.$executeRaw`
-        DELETE FROM "key_tag" kt USING library_selection s WHERE kt."tag_id" = ${untagged.id} AND kt."key_id" = s."id"`;
+      await db.run(sql`
+        DELETE FROM "key_tag" kt USING library_selection s WHERE kt."tag_id" = ${untagged.id} AND kt."key_id" = s."id"`);
     }
     if (moved > 0) {
       await recordAudit({
@@ -562,7 +601,7 @@ export async function addTagsToKeys({
   newTagNames?: string[];
   actor: string;
 }) {
-  return prisma.$transaction(async (tx) => {
+  return transaction(async (tx) => {
     const tag = await lockSourceTag(tx, shopId, tagId);
     const created = await findOrCreateTags({ shopId, names: newTagNames, tx });
     const ids = [...new Set([...tagIds, ...created.map((t) => t.id)])].filter((id) => id !== tag.id);

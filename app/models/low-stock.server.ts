@@ -4,7 +4,7 @@
 import prisma from "~/db.server";
 import { formatPerDay } from "~/lib/stock";
 import { safeTimeZone } from "~/lib/zoned-time";
-import { hotPool } from "~/sql.server";
+import { col, pgDb, prismaDb, raw, sql, transaction } from "~/sql.server";
 
 /** Days of history the assignment rate is averaged over. */
 export const FORECAST_WINDOW_DAYS = 14;
@@ -17,6 +17,17 @@ interface TagStock {
   lowAlerted: boolean;
   outAlerted: boolean;
 }
+
+const tagStock = {
+  id: col.int,
+  name: col.text,
+  pending: col.int,
+  threshold: col.int.nullable(),
+  lowAlerted: col.bool,
+  outAlerted: col.bool,
+};
+
+const tagOrders = { tagId: col.int, orders: col.int };
 
 type StockLevel = Pick<TagStock, "pending" | "threshold" | "lowAlerted" | "outAlerted">;
 
@@ -45,12 +56,15 @@ export function lowStockMayHaveChanged(stock: TagStockSnapshot[]) {
 /** Keys handed out per day over the window, per tag. */
 export async function assignmentRates({ shopId, tagIds }: { shopId: number; tagIds: number[] }) {
   if (tagIds.length === 0) return new Map<number, number>();
-  const rows = await prisma.$queryRaw<Array<{ tagId: number; keys: number }>>`
+  const rows = await prismaDb(prisma).rows(
+    { tagId: col.int, keys: col.int },
+    sql`
     SELECT ol."tag_id" AS "tagId", COALESCE(sum(ol."keys_assigned"), 0)::int AS "keys"
     FROM "order_line" ol
     WHERE ol."tag_id" = ANY(${tagIds}::int[]) AND ol."shop_id" = ${shopId}
       AND ol."created_at" > now() - make_interval(days => ${FORECAST_WINDOW_DAYS})
-    GROUP BY ol."tag_id"`;
+    GROUP BY ol."tag_id"`,
+  );
   return new Map(rows.map((row) => [row.tagId, row.keys / FORECAST_WINDOW_DAYS]));
 }
 
@@ -81,7 +95,9 @@ export async function tagHistory({
 }): Promise<TagHistory> {
   const zone = safeTimeZone(timeZone);
   const [days, rates] = await Promise.all([
-    prisma.$queryRaw<Array<{ day: string; keys: number }>>`
+    prismaDb(prisma).rows(
+      { day: col.text, keys: col.int },
+      sql`
       WITH today AS (SELECT (now() AT TIME ZONE ${zone})::date AS "day"),
       lines AS (
         SELECT ((ol."created_at" AT TIME ZONE 'UTC') AT TIME ZONE ${zone})::date AS "day", ol."keys_assigned" AS "keys"
@@ -93,6 +109,7 @@ export async function tagHistory({
       FROM today, generate_series(today."day" - ${HISTORY_DAYS - 1}::int, today."day", interval '1 day') AS d("day")
       LEFT JOIN lines ON lines."day" = d."day"::date
       GROUP BY d."day" ORDER BY d."day"`,
+    ),
     assignmentRates({ shopId, tagIds: [tagId] }),
   ]);
   return { days, perDay: rates.get(tagId) ?? null, windowDays: FORECAST_WINDOW_DAYS };
@@ -110,11 +127,11 @@ function forecastSentence(pending: number, perDay: number | undefined) {
   return `At the rate of the last ${FORECAST_WINDOW_DAYS} days (about ${formatPerDay(perDay!)} a day) they last about ${days} ${days === 1 ? "day" : "days"}.`;
 }
 
-function stockQuery(lock: boolean) {
-  return `SELECT "id", "name", "pending_count" AS "pending", "low_stock_threshold" AS "threshold",
+function stockQuery({ shopId, tagIds, lock }: { shopId: number; tagIds: number[]; lock: boolean }) {
+  return sql`SELECT "id", "name", "pending_count" AS "pending", "low_stock_threshold" AS "threshold",
       "low_stock_alerted_at" IS NOT NULL AS "lowAlerted", "out_of_stock_alerted_at" IS NOT NULL AS "outAlerted"
-    FROM "tag" WHERE "id" = ANY($1::int[]) AND "shop_id" = $2 AND "kind" <> 'AUTO_GENERATED'
-    ORDER BY "id"${lock ? " FOR NO KEY UPDATE" : ""}`;
+    FROM "tag" WHERE "id" = ANY(${tagIds}::int[]) AND "shop_id" = ${shopId} AND "kind" <> 'AUTO_GENERATED'
+    ORDER BY "id"${raw(lock ? " FOR NO KEY UPDATE" : "")}`;
 }
 
 /**
@@ -125,11 +142,11 @@ function stockQuery(lock: boolean) {
 export async function checkLowStock({ shopId, tagIds }: { shopId: number; tagIds: number[] }) {
   if (tagIds.length === 0) return [];
   // The common case, nothing crossed: one cheap read, no transaction.
-  const current = (await hotPool().query(stockQuery(false), [tagIds, shopId])).rows as TagStock[];
+  const current = await pgDb().rows(tagStock, stockQuery({ shopId, tagIds, lock: false }));
   if (!current.some(needsChange)) return [];
 
-  const alerts = await prisma.$transaction(async (tx) => {
-    const tags = (await tx.$queryRawUnsafe<TagStock[]>(stockQuery(true), tagIds, shopId)).filter(needsChange);
+  const alerts = await transaction(async (tx) => {
+    const tags = (await prismaDb(tx).rows(tagStock, stockQuery({ shopId, tagIds, lock: true }))).filter(needsChange);
     const sent: Array<{ tag: TagStock; kind: "low" | "out" }> = [];
     for (const tag of tags) {
       const low = isLow(tag);
@@ -152,10 +169,13 @@ export async function checkLowStock({ shopId, tagIds }: { shopId: number; tagIds
     const to = shop.reportEmail || shop.email;
     if (!to) return sent;
     const rates = await assignmentRates({ shopId, tagIds: sent.map((s) => s.tag.id) });
-    const waiting = await tx.$queryRaw<Array<{ tagId: number; orders: number }>>`
+    const waiting = await prismaDb(tx).rows(
+      tagOrders,
+      sql`
       SELECT ol."tag_id" AS "tagId", count(DISTINCT ol."order_id")::int AS "orders" FROM "order_line" ol
       WHERE ol."tag_id" = ANY(${sent.map((s) => s.tag.id)}::int[]) AND ol."keys_assigned" < ol."keys_needed"
-      GROUP BY ol."tag_id"`;
+      GROUP BY ol."tag_id"`,
+    );
     const waitingByTag = new Map(waiting.map((w) => [w.tagId, w.orders]));
     await tx.mailMessage.createMany({
       data: sent.map(({ tag, kind }) =>
@@ -229,22 +249,28 @@ export interface LowStockTag {
 
 /** Linked tags that are out of keys or below their threshold: the admin's low-stock banner. */
 export async function listLowStockTags({ shopId }: { shopId: number }): Promise<LowStockTag[]> {
-  const tags = await prisma.$queryRaw<Array<{ id: number; name: string; pending: number; threshold: number | null }>>`
+  const tags = await prismaDb(prisma).rows(
+    { id: col.int, name: col.text, pending: col.int, threshold: col.int.nullable() },
+    sql`
     SELECT t."id", t."name", t."pending_count" AS "pending", t."low_stock_threshold" AS "threshold"
     FROM "tag" t
     WHERE t."shop_id" = ${shopId} AND t."kind" <> 'AUTO_GENERATED'
       AND (t."pending_count" = 0 OR t."pending_count" < t."low_stock_threshold")
       AND EXISTS (SELECT 1 FROM "product_link" pl WHERE pl."tag_id" = t."id" AND pl."source" = 'TAG')
     ORDER BY t."pending_count", t."name"
-    LIMIT 20`;
+    LIMIT 20`,
+  );
   if (tags.length === 0) return [];
   const ids = tags.map((t) => t.id);
   const rates = await assignmentRates({ shopId, tagIds: ids });
-  const waiting = await prisma.$queryRaw<Array<{ tagId: number; orders: number }>>`
+  const waiting = await prismaDb(prisma).rows(
+    tagOrders,
+    sql`
     SELECT ol."tag_id" AS "tagId", count(DISTINCT ol."order_id")::int AS "orders" FROM "order_line" ol
     JOIN "order" o ON o."id" = ol."order_id"
     WHERE ol."tag_id" = ANY(${ids}::int[]) AND ol."keys_assigned" < ol."keys_needed" AND o."shortfall" > 0
-    GROUP BY ol."tag_id"`;
+    GROUP BY ol."tag_id"`,
+  );
   const waitingByTag = new Map(waiting.map((w) => [w.tagId, w.orders]));
   return tags.map((tag) => {
     const perDay = rates.get(tag.id) ?? null;

@@ -8,9 +8,11 @@
 import nodemailer, { type Transporter } from "nodemailer";
 import type SMTPTransport from "nodemailer/lib/smtp-transport";
 import type { MailKind, MailState } from "@prisma/client";
+import { z } from "zod";
 import prisma from "~/db.server";
 import { mailSettings } from "~/config.server";
-import type { Db } from "./audit.server";
+import { col, prismaDb, sql } from "~/sql.server";
+import type { PrismaLike } from "./audit.server";
 import { exportAttachment } from "./export-files.server";
 import { NOW_UTC } from "./jobs.server";
 
@@ -45,7 +47,7 @@ export interface QueueMailInput {
   html?: string | null;
   jobId?: number | null;
   /** The transaction making the change the message reports. */
-  tx?: Db;
+  tx?: PrismaLike;
 }
 
 /**
@@ -100,17 +102,17 @@ export function closeMailTransport() {
   cachedTransport = null;
 }
 
-interface ClaimedMail {
-  id: number;
-  shop_id: number;
-  kind: MailKind;
-  to: string;
-  subject: string;
-  text: string;
-  html: string | null;
-  job_id: number | null;
-  attempts: number;
-}
+const claimedMail = {
+  id: col.int,
+  shop_id: col.int,
+  kind: z.enum(["EXPORT", "LOW_STOCK", "DATA_REQUEST"]) satisfies z.ZodType<MailKind>,
+  to: col.text,
+  subject: col.text,
+  text: col.text,
+  html: col.text.nullable(),
+  job_id: col.int.nullable(),
+  attempts: col.int,
+};
 
 /** SMTP answers that no retry will change: unknown mailbox, relaying refused, bad address. */
 function isPermanent(error: unknown) {
@@ -135,7 +137,9 @@ export async function deliverDueMail({ limit = 20 }: { limit?: number } = {}) {
   if (!transport) return outcome;
   const { from } = mailSettings();
 
-  const claimed = await prisma.$queryRaw<ClaimedMail[]>`
+  const claimed = await prismaDb(prisma).rows(
+    claimedMail,
+    sql`
     UPDATE "mail_message" m SET
       "attempts" = m."attempts" + 1,
       "next_attempt_at" = ${NOW_UTC} + make_interval(secs => ${CLAIM_LEASE_SECONDS})
@@ -146,7 +150,8 @@ export async function deliverDueMail({ limit = 20 }: { limit?: number } = {}) {
       FOR UPDATE SKIP LOCKED
       LIMIT ${limit}
     )
-    RETURNING m."id", m."shop_id", m."kind", m."to", m."subject", m."text", m."html", m."job_id", m."attempts"`;
+    RETURNING m."id", m."shop_id", m."kind", m."to", m."subject", m."text", m."html", m."job_id", m."attempts"`,
+  );
 
   for (const message of claimed) {
     try {
@@ -167,17 +172,17 @@ export async function deliverDueMail({ limit = 20 }: { limit?: number } = {}) {
             }
           : {}),
       });
-      await prisma.$executeRaw`
+      await prismaDb(prisma).run(sql`
         UPDATE "mail_message" SET "state" = 'SENT', "sent_at" = ${NOW_UTC}, "last_error" = NULL
-        WHERE "id" = ${message.id}`;
+        WHERE "id" = ${message.id}`);
       outcome.sent += 1;
     } catch (error) {
       const giveUp = isPermanent(error) || message.attempts >= MAX_MAIL_ATTEMPTS;
       const state: MailState = giveUp ? "FAILED" : "QUEUED";
-      await prisma.$executeRaw`
+      await prismaDb(prisma).run(sql`
         UPDATE "mail_message" SET "state" = ${state}::"MailState", "last_error" = ${describe(error)},
           "next_attempt_at" = ${NOW_UTC} + make_interval(secs => ${giveUp ? 0 : mailBackoffSeconds(message.attempts)})
-        WHERE "id" = ${message.id}`;
+        WHERE "id" = ${message.id}`);
       if (giveUp) outcome.failed += 1;
       else outcome.retrying += 1;
     }
@@ -239,9 +244,9 @@ export async function retryMail({ shopId, mailId }: { shopId: number; mailId: nu
   if (!message) return "not-found" as const;
   const to = message.to || reportAddress(message.shop);
   if (!to) return "no-address" as const;
-  await prisma.$executeRaw`
+  await prismaDb(prisma).run(sql`
     UPDATE "mail_message" SET "state" = 'QUEUED', "attempts" = 0, "next_attempt_at" = ${NOW_UTC},
       "to" = ${to}, "last_error" = NULL
-    WHERE "id" = ${mailId} AND "shop_id" = ${shopId} AND "state" <> 'SENT'`;
+    WHERE "id" = ${mailId} AND "shop_id" = ${shopId} AND "state" <> 'SENT'`);
   return "retried" as const;
 }

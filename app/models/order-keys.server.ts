@@ -3,26 +3,28 @@
 // access). Each keeps fulfilment's invariant (a line's keys_assigned counts its Assigned and Used
 // keys) and is recorded in the activity log in the same transaction.
 import type { Prisma } from "@prisma/client";
+import { z } from "zod";
 import type { KeyAction } from "~/lib/orders";
 import { maskKey } from "~/lib/orders";
 import { LibraryError } from "~/lib/library";
-import { prismaDb, sql, transaction } from "~/sql.server";
+import { col, prismaDb, sql, transaction } from "~/sql.server";
 import { recordAudit } from "./audit.server";
 import { assignOrderKeys } from "./fulfilment/key-assignment.server";
 import { fillWaitingOrders } from "./fulfilment/waiting-orders.server";
 import { checkLowStock } from "./low-stock.server";
 
-interface LockedKey {
-  id: number;
-  value: string;
-  status: "PENDING" | "ASSIGNED" | "USED" | "RETIRED";
-  lineId: number | null;
-  orderName: string;
-  lineTitle: string | null;
-  source: "TAG" | "AUTO_GENERATE" | null;
-  tagId: number | null;
-  tagName: string | null;
-}
+const lockedKey = {
+  id: col.int,
+  value: col.text,
+  status: z.enum(["PENDING", "ASSIGNED", "USED", "RETIRED"]),
+  lineId: col.int.nullable(),
+  orderName: col.text,
+  lineTitle: col.text.nullable(),
+  source: z.enum(["TAG", "AUTO_GENERATE"]).nullable(),
+  tagId: col.int.nullable(),
+  tagName: col.text.nullable(),
+};
+type LockedKey = z.output<z.ZodObject<typeof lockedKey>>;
 
 /** The key, locked with its order, if both belong to this shop and the key is on this order. */
 async function lockOrderKey(
@@ -30,17 +32,23 @@ async function lockOrderKey(
   { shopId, orderId, keyId }: { shopId: number; orderId: number; keyId: number },
 ) {
   const db = prismaDb(tx);
-  const [order] = await db.query<{ id: number; name: string }>(sql`
-    SELECT "id", "name" FROM "order" WHERE "id" = ${orderId}::int AND "shop_id" = ${shopId}::int FOR UPDATE`);
+  const [order] = await db.rows(
+    { id: col.int, name: col.text },
+    sql`
+    SELECT "id", "name" FROM "order" WHERE "id" = ${orderId}::int AND "shop_id" = ${shopId}::int FOR UPDATE`,
+  );
   if (!order) throw new LibraryError("This order does not exist.", 404);
-  const [key] = await db.query<LockedKey>(sql`
+  const [key] = await db.rows(
+    lockedKey,
+    sql`
     SELECT k."id", k."value", k."status", k."order_line_id" AS "lineId", ${order.name}::text AS "orderName",
       ol."title" AS "lineTitle", ol."source", ol."tag_id" AS "tagId", t."name" AS "tagName"
     FROM "license_key" k
     LEFT JOIN "order_line" ol ON ol."id" = k."order_line_id"
     LEFT JOIN "tag" t ON t."id" = ol."tag_id"
     WHERE k."id" = ${keyId}::int AND k."shop_id" = ${shopId}::int AND k."order_id" = ${order.id}::int
-    FOR UPDATE OF k`);
+    FOR UPDATE OF k`,
+  );
   if (!key) throw new LibraryError("This licence key is not on this order.", 404);
   return key;
 }
@@ -66,15 +74,18 @@ async function replaceKey(tx: Prisma.TransactionClient, shopId: number, actor: s
   if (key.source === "TAG" && key.tagId === null)
     refuse("The tag this line took its keys from was deleted: add the key by hand.");
   const db = prismaDb(tx);
-  await db.query(sql`
+  await db.run(sql`
     WITH retired AS (
       UPDATE "license_key" SET "status" = 'RETIRED', "retired_at" = now(), "retire_reason" = 'REPLACED'
       WHERE "id" = ${key.id}::int RETURNING "order_line_id"
     )
     UPDATE "order_line" ol SET "keys_assigned" = ol."keys_assigned" - 1 FROM retired WHERE ol."id" = retired."order_line_id"`);
-  const [order] = await db.query<{ orderId: number; autoTagId: number | null }>(sql`
+  const [order] = await db.rows(
+    { orderId: col.int, autoTagId: col.int.nullable() },
+    sql`
     SELECT ol."order_id" AS "orderId", (SELECT t."id" FROM "tag" t WHERE t."shop_id" = ${shopId}::int AND t."kind" = 'AUTO_GENERATED') AS "autoTagId"
-    FROM "order_line" ol WHERE ol."id" = ${key.lineId}::int`);
+    FROM "order_line" ol WHERE ol."id" = ${key.lineId}::int`,
+  );
   await assignOrderKeys(db, {
     shopId,
     orderIds: [order.orderId],
@@ -82,11 +93,17 @@ async function replaceKey(tx: Prisma.TransactionClient, shopId: number, actor: s
       ? { autoTagId: order.autoTagId, known: { auto: true, tagIds: [] } }
       : { tagIds: [key.tagId as number] }),
   });
-  const [replacement] = await db.query<{ value: string }>(sql`
+  const [replacement] = await db.rows(
+    { value: col.text },
+    sql`
     SELECT "value" FROM "license_key" WHERE "order_line_id" = ${key.lineId}::int AND "status" = 'ASSIGNED'
-    ORDER BY "assigned_at" DESC, "id" DESC LIMIT 1`);
-  const [line] = await db.query<{ owed: number }>(sql`
-    SELECT "keys_needed" - "keys_assigned" AS "owed" FROM "order_line" WHERE "id" = ${key.lineId}::int`);
+    ORDER BY "assigned_at" DESC, "id" DESC LIMIT 1`,
+  );
+  const [line] = await db.rows(
+    { owed: col.int },
+    sql`
+    SELECT "keys_needed" - "keys_assigned" AS "owed" FROM "order_line" WHERE "id" = ${key.lineId}::int`,
+  );
   if (!replacement || line.owed > 0) {
     // Rolls the whole transaction back: the old key stays with the customer.
     throw new LibraryError(
@@ -111,7 +128,7 @@ async function returnKey(tx: Prisma.TransactionClient, shopId: number, actor: st
   if (key.status === "USED")
     refuse("The customer has already viewed this key, so it cannot go back to the pool. Revoke it instead.");
   if (key.status !== "ASSIGNED") refuse("Only keys the order still holds can be returned.");
-  await prismaDb(tx).query(sql`
+  await prismaDb(tx).run(sql`
     WITH returned AS (
       UPDATE "license_key" SET "status" = 'PENDING', "order_id" = NULL, "order_line_id" = NULL, "assigned_at" = NULL
       WHERE "id" = ${key.id}::int AND "status" = 'ASSIGNED' RETURNING "id"
@@ -133,7 +150,7 @@ async function returnKey(tx: Prisma.TransactionClient, shopId: number, actor: st
 /** Revoke: retired with reason Revoked; the customer no longer sees it and the order is not owed another. */
 async function revokeKey(tx: Prisma.TransactionClient, shopId: number, actor: string, key: LockedKey) {
   if (key.status !== "ASSIGNED" && key.status !== "USED") refuse("Only keys the order still holds can be revoked.");
-  await prismaDb(tx).query(sql`
+  await prismaDb(tx).run(sql`
     WITH revoked AS (
       UPDATE "license_key" SET "status" = 'RETIRED', "retired_at" = now(), "retire_reason" = 'REVOKED'
       WHERE "id" = ${key.id}::int RETURNING "id"

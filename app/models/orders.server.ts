@@ -5,6 +5,7 @@ import type { KeyStatus, KeyType, LinkSource, RetireReason } from "@prisma/clien
 import prisma from "~/db.server";
 import { orderSearch, type OrderView } from "~/lib/orders";
 import { LibraryError } from "~/lib/library";
+import { col, prismaDb, raw, sql } from "~/sql.server";
 
 export const ORDERS_PER_PAGE = 50;
 
@@ -22,6 +23,19 @@ export interface OrderListRow {
   /** "Stellar Quest (3 of 5)"-style summary of the lines still owed keys (waiting view). */
   waitingFor: Array<{ title: string; tagName: string | null; needed: number; assigned: number }>;
 }
+
+const orderListRow = {
+  id: col.int,
+  shopifyId: col.text,
+  name: col.text,
+  email: col.text.nullable(),
+  placedAt: col.time,
+  shortfall: col.int,
+  awaitingPayment: col.bool,
+  cancelledAt: col.time.nullable(),
+  keysAssigned: col.int,
+  keysNeeded: col.int,
+};
 
 // Keyset cursors "<placedAt ms>_<id>": stable while orders keep arriving.
 function encodeCursor(row: { placedAt: Date; id: number }) {
@@ -52,37 +66,38 @@ export async function listOrders({
   const cursor = decodeCursor(after);
   const search = orderSearch(q);
   const ascending = view !== "all";
-  const rows = await prisma.$queryRawUnsafe<Array<Omit<OrderListRow, "waitingFor">>>(
-    `SELECT o."id", o."shopify_id"::text AS "shopifyId", o."name", o."email", o."placed_at" AS "placedAt",
+  const names = search.kind === "name" ? search.names : null;
+  const emailPrefix = search.kind === "email" ? search.prefix.replace(/[\\%_]/g, (c) => `\\${c}`) : null;
+  const cursorAt = cursor ? cursor.placedAt.toISOString().replace("T", " ").replace("Z", "") : null;
+  const direction = raw(ascending ? "ASC" : "DESC");
+  const rows = await prismaDb(prisma).rows(
+    orderListRow,
+    sql`SELECT o."id", o."shopify_id"::text AS "shopifyId", o."name", o."email", o."placed_at" AS "placedAt",
        o."shortfall", o."awaiting_payment" AS "awaitingPayment", o."cancelled_at" AS "cancelledAt",
        COALESCE(l.assigned, 0)::int AS "keysAssigned", COALESCE(l.needed, 0)::int AS "keysNeeded"
      FROM "order" o
      LEFT JOIN LATERAL (
        SELECT sum("keys_assigned") AS assigned, sum("keys_needed") AS needed FROM "order_line" WHERE "order_id" = o."id"
      ) l ON true
-     WHERE o."shop_id" = $1
-       AND ${view === "waiting" ? `o."shortfall" > 0` : view === "awaiting-payment" ? `o."awaiting_payment"` : `o."carries_keys"`}
-       AND ($2::text[] IS NULL OR o."name" = ANY($2::text[]))
-       AND ($3::text IS NULL OR lower(o."email") LIKE $3::text || '%')
-       AND ($4::timestamp IS NULL OR (o."placed_at", o."id") ${ascending ? ">" : "<"} ($4::timestamp, $5::int))
-     ORDER BY o."placed_at" ${ascending ? "ASC" : "DESC"}, o."id" ${ascending ? "ASC" : "DESC"}
-     LIMIT ${ORDERS_PER_PAGE + 1}`,
-    shopId,
-    search.kind === "name" ? search.names : null,
-    search.kind === "email" ? search.prefix.replace(/[\\%_]/g, (c) => `\\${c}`) : null,
-    cursor ? cursor.placedAt.toISOString().replace("T", " ").replace("Z", "") : null,
-    cursor?.id ?? 0,
+     WHERE o."shop_id" = ${shopId}
+       AND ${raw(view === "waiting" ? `o."shortfall" > 0` : view === "awaiting-payment" ? `o."awaiting_payment"` : `o."carries_keys"`)}
+       AND (${names}::text[] IS NULL OR o."name" = ANY(${names}::text[]))
+       AND (${emailPrefix}::text IS NULL OR lower(o."email") LIKE ${emailPrefix}::text || '%')
+       AND (${cursorAt}::timestamp IS NULL OR (o."placed_at", o."id") ${raw(ascending ? ">" : "<")} (${cursorAt}::timestamp, ${cursor?.id ?? 0}::int))
+     ORDER BY o."placed_at" ${direction}, o."id" ${direction}
+     LIMIT ${raw(String(ORDERS_PER_PAGE + 1))}`,
   );
   const page = rows.slice(0, ORDERS_PER_PAGE);
   const waitingFor = new Map<number, OrderListRow["waitingFor"]>();
   if (view === "waiting" && page.length) {
-    const lines = await prisma.$queryRaw<
-      Array<{ orderId: number; title: string; tagName: string | null; needed: number; assigned: number }>
-    >`
+    const lines = await prismaDb(prisma).rows(
+      { orderId: col.int, title: col.text, tagName: col.text.nullable(), needed: col.int, assigned: col.int },
+      sql`
       SELECT ol."order_id" AS "orderId", ol."title", t."name" AS "tagName", ol."keys_needed" AS "needed", ol."keys_assigned" AS "assigned"
       FROM "order_line" ol LEFT JOIN "tag" t ON t."id" = ol."tag_id"
       WHERE ol."order_id" = ANY(${page.map((o) => o.id)}::int[]) AND ol."keys_assigned" < ol."keys_needed"
-      ORDER BY ol."id"`;
+      ORDER BY ol."id"`,
+    );
     for (const line of lines) {
       const list = waitingFor.get(line.orderId) ?? [];
       list.push({ title: line.title, tagName: line.tagName, needed: line.needed, assigned: line.assigned });
@@ -97,9 +112,12 @@ export async function listOrders({
 
 /** How many orders each tab holds (partial indexes keep these cheap). */
 export async function countOrderViews({ shopId }: { shopId: number }) {
-  const [row] = await prisma.$queryRaw<Array<{ waiting: number; awaitingPayment: number }>>`
+  const [row] = await prismaDb(prisma).rows(
+    { waiting: col.int, awaitingPayment: col.int },
+    sql`
     SELECT (SELECT count(*)::int FROM "order" WHERE "shop_id" = ${shopId} AND "shortfall" > 0) AS "waiting",
-      (SELECT count(*)::int FROM "order" WHERE "shop_id" = ${shopId} AND "awaiting_payment") AS "awaitingPayment"`;
+      (SELECT count(*)::int FROM "order" WHERE "shop_id" = ${shopId} AND "awaiting_payment") AS "awaitingPayment"`,
+  );
   return row;
 }
 

@@ -2,9 +2,11 @@
 // included) or automatic generation. A variant link overrides its product's link (see
 // app/models/fulfilment/order-rows.server.ts, whose linkOfEachItem reads these when an order arrives).
 import type { LinkSource, TagKind } from "@prisma/client";
+import { z } from "zod";
 import prisma from "~/db.server";
 import type { LinkSettings, LinkTargetItem } from "~/lib/product-links";
 import { LibraryError } from "~/lib/library";
+import { col, prismaDb, sql, transaction } from "~/sql.server";
 import { recordAudit } from "./audit.server";
 
 export interface ProductLinkRow {
@@ -25,8 +27,27 @@ export interface ProductLinkRow {
   lowStockThreshold: number | null;
 }
 
+const productLinkRow = {
+  id: col.int,
+  productId: col.text,
+  variantId: col.text.nullable(),
+  productTitle: col.text,
+  variantTitle: col.text.nullable(),
+  source: z.enum(["TAG", "AUTO_GENERATE"]) satisfies z.ZodType<LinkSource>,
+  tagId: col.int.nullable(),
+  tagName: col.text.nullable(),
+  tagKind: (z.enum(["USER", "AUTO_GENERATED", "UNTAGGED"]) satisfies z.ZodType<TagKind>).nullable(),
+  keysPerUnit: col.int,
+  autoPattern: col.text.nullable(),
+  autoPrefix: col.text.nullable(),
+  remaining: col.int.nullable(),
+  lowStockThreshold: col.int.nullable(),
+};
+
 export async function listProductLinks({ shopId }: { shopId: number }): Promise<ProductLinkRow[]> {
-  return prisma.$queryRaw<ProductLinkRow[]>`
+  return prismaDb(prisma).rows(
+    productLinkRow,
+    sql`
     SELECT pl."id", pl."product_id"::text AS "productId", pl."variant_id"::text AS "variantId",
       pl."product_title" AS "productTitle", pl."variant_title" AS "variantTitle", pl."source",
       pl."tag_id" AS "tagId", t."name" AS "tagName", t."kind" AS "tagKind", pl."keys_per_unit" AS "keysPerUnit",
@@ -36,7 +57,8 @@ export async function listProductLinks({ shopId }: { shopId: number }): Promise<
     FROM "product_link" pl LEFT JOIN "tag" t ON t."id" = pl."tag_id"
     WHERE pl."shop_id" = ${shopId}
     ORDER BY lower(pl."product_title"), pl."product_id", pl."variant_id" NULLS FIRST
-    LIMIT 2000`;
+    LIMIT 2000`,
+  );
 }
 
 /** The tags a link can draw from: the merchant's tags and the "No tag" pool, never Auto-generated. */
@@ -93,9 +115,10 @@ export async function linkProducts({
   const columns = sourceColumns(settings);
   const whole = items.filter((item) => item.variantId === null);
   const variants = items.filter((item) => item.variantId !== null);
-  return prisma.$transaction(async (tx) => {
+  return transaction(async (tx) => {
+    const db = prismaDb(tx);
     if (whole.length) {
-      await tx.$executeRaw`
+      await db.run(sql`
         INSERT INTO "product_link" ("shop_id", "product_id", "variant_id", "product_title", "variant_title", "source", "tag_id",
           "keys_per_unit", "auto_pattern", "auto_prefix", "updated_at")
         SELECT ${shopId}::int, x.product_id, NULL, x.product_title, NULL, ${columns.source}::"LinkSource", ${columns.tagId}::int,
@@ -104,10 +127,10 @@ export async function linkProducts({
         ON CONFLICT ("shop_id", "product_id") WHERE "variant_id" IS NULL DO UPDATE SET
           "product_title" = EXCLUDED."product_title", "source" = EXCLUDED."source", "tag_id" = EXCLUDED."tag_id",
           "keys_per_unit" = EXCLUDED."keys_per_unit", "auto_pattern" = EXCLUDED."auto_pattern",
-          "auto_prefix" = EXCLUDED."auto_prefix", "updated_at" = now()`;
+          "auto_prefix" = EXCLUDED."auto_prefix", "updated_at" = now()`);
     }
     if (variants.length) {
-      await tx.$executeRaw`
+      await db.run(sql`
         INSERT INTO "product_link" ("shop_id", "product_id", "variant_id", "product_title", "variant_title", "source", "tag_id",
           "keys_per_unit", "auto_pattern", "auto_prefix", "updated_at")
         SELECT ${shopId}::int, x.product_id, x.variant_id, x.product_title, x.variant_title, ${columns.source}::"LinkSource",
@@ -118,7 +141,7 @@ export async function linkProducts({
         ON CONFLICT ("shop_id", "product_id", "variant_id") DO UPDATE SET
           "product_title" = EXCLUDED."product_title", "variant_title" = EXCLUDED."variant_title", "source" = EXCLUDED."source",
           "tag_id" = EXCLUDED."tag_id", "keys_per_unit" = EXCLUDED."keys_per_unit", "auto_pattern" = EXCLUDED."auto_pattern",
-          "auto_prefix" = EXCLUDED."auto_prefix", "updated_at" = now()`;
+          "auto_prefix" = EXCLUDED."auto_prefix", "updated_at" = now()`);
     }
     const names = items.map((i) => (i.variantTitle ? `${i.productTitle} - ${i.variantTitle}` : i.productTitle));
     await recordAudit({
@@ -153,7 +176,7 @@ export async function updateProductLink({
 }) {
   const link = await requireLink(shopId, linkId);
   const tag = settings.source === "TAG" ? await requireLinkableTag(shopId, settings.tagId) : null;
-  return prisma.$transaction(async (tx) => {
+  return transaction(async (tx) => {
     const updated = await tx.productLink.update({
       where: { id: link.id },
       data: { ...sourceColumns(settings), keysPerUnit: settings.keysPerUnit },
@@ -173,7 +196,7 @@ export async function updateProductLink({
 /** Orders already received keep their lines' tags; only future orders are affected. */
 export async function removeProductLink({ shopId, actor, linkId }: { shopId: number; actor: string; linkId: number }) {
   const link = await requireLink(shopId, linkId);
-  return prisma.$transaction(async (tx) => {
+  return transaction(async (tx) => {
     await tx.productLink.delete({ where: { id: link.id } });
     await recordAudit({
       tx,

@@ -3,6 +3,7 @@
 import prisma from "~/db.server";
 import { ASSIGN_TRIGGER_LABELS, CANCEL_POLICY_LABELS, type SettingsInput } from "~/lib/settings";
 import { LibraryError } from "~/lib/library";
+import { col, prismaDb, sql, transaction } from "~/sql.server";
 import { recordAudit } from "./audit.server";
 import { checkLowStock } from "./low-stock.server";
 
@@ -12,16 +13,17 @@ export async function getSettings({ shopId }: { shopId: number }) {
     select: { assignTrigger: true, cancelPolicy: true, reportEmail: true, email: true },
   });
   // Thresholds matter for the tags products draw from; the "No tag" pool counts when linked.
-  const tags = await prisma.$queryRaw<
-    Array<{ id: number; name: string; kind: string; pending: number; threshold: number | null; linked: number }>
-  >`
+  const tags = await prismaDb(prisma).rows(
+    { id: col.int, name: col.text, kind: col.text, pending: col.int, threshold: col.int.nullable(), linked: col.int },
+    sql`
     SELECT t."id", t."name", t."kind", t."pending_count" AS "pending", t."low_stock_threshold" AS "threshold",
       (SELECT count(*)::int FROM "product_link" pl WHERE pl."tag_id" = t."id") AS "linked"
     FROM "tag" t
     WHERE t."shop_id" = ${shopId} AND t."kind" <> 'AUTO_GENERATED'
       AND (t."low_stock_threshold" IS NOT NULL OR EXISTS (SELECT 1 FROM "product_link" pl WHERE pl."tag_id" = t."id"))
     ORDER BY t."name"
-    LIMIT 500`;
+    LIMIT 500`,
+  );
   return { ...shop, tags };
 }
 
@@ -34,7 +36,7 @@ export async function updateSettings({
   actor: string;
   input: SettingsInput;
 }) {
-  return prisma.$transaction(async (tx) => {
+  return transaction(async (tx) => {
     const before = await tx.shop.findUniqueOrThrow({
       where: { id: shopId },
       select: { assignTrigger: true, cancelPolicy: true, reportEmail: true },
@@ -71,7 +73,7 @@ export async function setLowStockThresholds({
   thresholds: Array<{ tagId: number; threshold: number | null }>;
 }) {
   if (thresholds.length === 0) return { changed: 0 };
-  const changed = await prisma.$transaction(async (tx) => {
+  const changed = await transaction(async (tx) => {
     const tags = await tx.tag.findMany({
       where: { shopId, id: { in: thresholds.map((t) => t.tagId) }, kind: { not: "AUTO_GENERATED" } },
       select: { id: true, name: true, lowStockThreshold: true },

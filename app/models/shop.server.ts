@@ -1,6 +1,7 @@
 import type { Shop } from "@prisma/client";
 import prisma from "~/db.server";
 import { SYSTEM_TAGS } from "~/lib/tags";
+import { transaction } from "~/sql.server";
 
 interface AdminGraphql {
   graphql(query: string, options?: { variables?: Record<string, unknown> }): Promise<Response>;
@@ -10,7 +11,7 @@ interface AdminGraphql {
 export async function ensureShop(domain: string): Promise<Shop> {
   const existing = await prisma.shop.findUnique({ where: { domain } });
   if (existing && !existing.uninstalledAt) return existing;
-  return prisma.$transaction(async (tx) => {
+  return transaction(async (tx) => {
     const shop = await tx.shop.upsert({
       where: { domain },
       create: { domain },

@@ -2,20 +2,25 @@
 // keys, duplicate clean-up). Counts come from the trigger-kept counters on tag and shop_key_count,
 // so nothing here aggregates keys to draw a screen; only previews of destructive actions look at keys.
 import { Prisma, type TagKind } from "@prisma/client";
+import { z } from "zod";
 import prisma from "~/db.server";
-import { hotPool, pgDb, raw, sql } from "~/sql.server";
+import { col, pgDb, prismaDb, raw, sql, transaction } from "~/sql.server";
 import { formatCount, LibraryError, pluralize, TAGS_PER_PAGE, tagNameSchema, type TagSort } from "~/lib/library";
 import { isSystemTag, TAG_NAME_RULE } from "~/lib/tags";
-import { recordAudit, type Db } from "./audit.server";
+import { recordAudit, type PrismaLike } from "./audit.server";
 
-/** Big deletes run longer than Prisma's 5 s default for interactive transactions. */
-export const LONG_TRANSACTION = { maxWait: 10_000, timeout: 300_000 } as const;
+/** Big deletes, moves and imports run longer than transaction()'s 30 s default. */
+export const LONG_TRANSACTION = { timeout: 300_000 } as const;
 
 export interface TagRef {
   id: number;
   name: string;
   kind: TagKind;
 }
+
+const tagKind = z.enum(["USER", "AUTO_GENERATED", "UNTAGGED"]) satisfies z.ZodType<TagKind>;
+/** A TagRef's columns, for db.rows. */
+export const tagRef = { id: col.int, name: col.text, kind: tagKind };
 
 function notFound(): never {
   throw new LibraryError("This tag no longer exists. It may have been deleted or renamed.", 404);
@@ -27,17 +32,18 @@ function refuseSystemTag(tag: TagRef, verb: string): void {
   }
 }
 
-type TagWithCounts = {
-  id: number;
-  name: string;
-  kind: TagKind;
-  pendingCount: number;
-  assignedCount: number;
-  usedCount: number;
-  retiredCount: number;
-  lastAddedAt: Date | null;
-  lowStockThreshold: number | null;
+const tagWithCounts = {
+  id: col.int,
+  name: col.text,
+  kind: tagKind,
+  pendingCount: col.int,
+  assignedCount: col.int,
+  usedCount: col.int,
+  retiredCount: col.int,
+  lastAddedAt: col.time.nullable(),
+  lowStockThreshold: col.int.nullable(),
 };
+type TagWithCounts = z.output<z.ZodObject<typeof tagWithCounts>>;
 
 /**
  * The tag of this shop, or a 404: ids from another shop are indistinguishable from missing ones.
@@ -50,7 +56,7 @@ export async function getTag({
 }: {
   shopId: number;
   tagId: number;
-  tx?: Db;
+  tx?: PrismaLike;
 }): Promise<TagWithCounts> {
   let tag: TagWithCounts | null | undefined;
   if (tx) {
@@ -69,18 +75,21 @@ export async function getTag({
       },
     });
   } else {
-    [tag] = await pgDb(hotPool()).query<TagWithCounts>(sql`
+    [tag] = await pgDb().rows(
+      tagWithCounts,
+      sql`
       SELECT "id", "name", "kind", "pending_count" AS "pendingCount", "assigned_count" AS "assignedCount",
              "used_count" AS "usedCount", "retired_count" AS "retiredCount",
              "last_added_at" AT TIME ZONE 'UTC' AS "lastAddedAt", "low_stock_threshold" AS "lowStockThreshold"
-      FROM "tag" WHERE "id" = ${tagId}::int AND "shop_id" = ${shopId}::int`);
+      FROM "tag" WHERE "id" = ${tagId}::int AND "shop_id" = ${shopId}::int`,
+    );
   }
   if (!tag) notFound();
   return tag;
 }
 
 /** The two system tags of a shop ("Auto-generated", "No tag"), created with the shop. */
-export async function getSystemTags({ shopId, tx }: { shopId: number; tx?: Db }) {
+export async function getSystemTags({ shopId, tx }: { shopId: number; tx?: PrismaLike }) {
   const rows = await (tx ?? prisma).tag.findMany({
     where: { shopId, kind: { in: ["AUTO_GENERATED", "UNTAGGED"] } },
     select: { id: true, name: true, kind: true },
@@ -103,7 +112,7 @@ export async function findOrCreateTags({
 }: {
   shopId: number;
   names: readonly string[];
-  tx?: Db;
+  tx?: PrismaLike;
 }): Promise<TagRef[]> {
   const wanted = [...new Set(names.map((name) => name.trim()))];
   const invalid = wanted.filter((name) => !tagNameSchema.safeParse(name).success);
@@ -113,10 +122,10 @@ export async function findOrCreateTags({
   }
   if (wanted.length === 0) return [];
   const db = tx ?? prisma;
-  await db.$executeRaw`
+  await prismaDb(db).run(sql`
     INSERT INTO "tag" ("shop_id", "name", "kind", "updated_at")
     SELECT ${shopId}, name, 'USER', now() FROM unnest(${wanted}::text[]) AS name
-    ON CONFLICT ("shop_id", "name") DO NOTHING`;
+    ON CONFLICT ("shop_id", "name") DO NOTHING`);
   const rows = await db.tag.findMany({
     where: { shopId, name: { in: wanted } },
     select: { id: true, name: true, kind: true },
@@ -124,6 +133,20 @@ export async function findOrCreateTags({
   const byName = new Map(rows.map((row) => [row.name, row]));
   return wanted.map((name) => byName.get(name)!);
 }
+
+const tagPageRow = {
+  id: col.int,
+  name: col.text,
+  kind: tagKind,
+  pending: col.int,
+  assigned: col.int,
+  used: col.int,
+  retired: col.int,
+  lastAddedAt: col.time.nullable(),
+  lowStockThreshold: col.int.nullable(),
+  matching: col.int,
+  linkedProducts: col.int,
+};
 
 export interface TagRow {
   id: number;
@@ -169,12 +192,14 @@ export async function listTags({
   page?: number;
   pageSize?: number;
 }) {
-  const db = pgDb(hotPool());
+  const db = pgDb();
   const search = q ? sql`AND t."name" ILIKE ${containsPattern(q)}::text` : sql``;
   const orderBy = raw(ORDER_BY[sort]);
   // Products are counted for the page's tags only, after the limit.
   const read = (pageNumber: number) =>
-    db.query<Omit<TagRow, "total"> & { matching: number }>(sql`
+    db.rows(
+      tagPageRow,
+      sql`
       WITH page AS (
         SELECT t."id", t."name", t."kind", t."pending_count", t."assigned_count", t."used_count",
                t."retired_count", t."last_added_at", t."low_stock_threshold", count(*) OVER () AS matching
@@ -189,14 +214,18 @@ export async function listTags({
              t."low_stock_threshold" AS "lowStockThreshold", t.matching::int AS matching,
              (SELECT count(*)::int FROM "product_link" pl WHERE pl."tag_id" = t."id") AS "linkedProducts"
       FROM page t
-      ORDER BY ${orderBy}`);
+      ORDER BY ${orderBy}`,
+    );
 
   let current = Math.max(1, page);
   let rows = await read(current);
   let total = rows[0]?.matching ?? 0;
   if (rows.length === 0 && current > 1) {
-    const [{ count }] = await db.query<{ count: number }>(sql`
-      SELECT count(*)::int AS count FROM "tag" t WHERE t."shop_id" = ${shopId}::int ${search}`);
+    const [{ count }] = await db.rows(
+      { count: col.int },
+      sql`
+      SELECT count(*)::int AS count FROM "tag" t WHERE t."shop_id" = ${shopId}::int ${search}`,
+    );
     total = count;
     current = Math.max(1, Math.ceil(count / pageSize));
     if (count > 0) rows = await read(current);
@@ -213,14 +242,9 @@ export async function listTags({
  * still pending, and the tags running low (see isRunningLow in app/lib/library.ts: the same rule).
  */
 export async function getLibrarySummary({ shopId }: { shopId: number }) {
-  const [row] = await pgDb(hotPool()).query<{
-    pending: number;
-    assigned: number;
-    used: number;
-    retired: number;
-    tags: number;
-    runningLow: number;
-  }>(sql`
+  const [row] = await pgDb().rows(
+    { pending: col.int, assigned: col.int, used: col.int, retired: col.int, tags: col.int, runningLow: col.int },
+    sql`
     SELECT COALESCE(c."pending", 0) AS pending, COALESCE(c."assigned", 0) AS assigned,
            COALESCE(c."used", 0) AS used, COALESCE(c."retired", 0) AS retired,
            (SELECT count(*)::int FROM "tag" t WHERE t."shop_id" = ${shopId}::int) AS tags,
@@ -230,7 +254,8 @@ export async function getLibrarySummary({ shopId }: { shopId: number }) {
                  OR (t."pending_count" = 0 AND EXISTS (SELECT 1 FROM "product_link" pl WHERE pl."tag_id" = t."id")))
            ) AS "runningLow"
     FROM (SELECT 1) one
-    LEFT JOIN "shop_key_count" c ON c."shop_id" = ${shopId}::int`);
+    LEFT JOIN "shop_key_count" c ON c."shop_id" = ${shopId}::int`,
+  );
   return {
     totalKeys: row.pending + row.assigned + row.used + row.retired,
     remaining: row.pending,
@@ -265,9 +290,12 @@ export async function renameTag({
   if (!parsed.success) throw new LibraryError(parsed.error.issues[0].message, 422, "name");
   const newName = parsed.data;
   try {
-    return await prisma.$transaction(async (tx) => {
-      const [tag] = await tx.$queryRaw<TagRef[]>`
-        SELECT "id", "name", "kind" FROM "tag" WHERE "id" = ${tagId} AND "shop_id" = ${shopId} FOR UPDATE`;
+    return await transaction(async (tx) => {
+      const [tag] = await prismaDb(tx).rows(
+        tagRef,
+        sql`
+        SELECT "id", "name", "kind" FROM "tag" WHERE "id" = ${tagId} AND "shop_id" = ${shopId} FOR UPDATE`,
+      );
       if (!tag) notFound();
       refuseSystemTag(tag, "renamed");
       if (tag.name === newName) return tag;
@@ -312,14 +340,17 @@ export async function previewTagDelete({
   const tag = await getTag({ shopId, tagId });
   refuseSystemTag(tag, "deleted");
   // Pending keys are never linked to an order, so only the (few) handed-out keys are read for that count.
-  const [row] = await prisma.$queryRaw<{ linkedToOrders: number; inOtherTags: number; linkedProducts: number }[]>`
+  const [row] = await prismaDb(prisma).rows(
+    { linkedToOrders: col.int, inOtherTags: col.int, linkedProducts: col.int },
+    sql`
     SELECT
       (SELECT count(*)::int FROM "key_tag" kt JOIN "license_key" k ON k."id" = kt."key_id"
         WHERE kt."tag_id" = ${tag.id} AND kt."status" <> 'PENDING' AND k."order_id" IS NOT NULL) AS "linkedToOrders",
       (SELECT count(*)::int FROM "key_tag" kt
         WHERE kt."tag_id" = ${tag.id}
           AND EXISTS (SELECT 1 FROM "key_tag" o WHERE o."key_id" = kt."key_id" AND o."tag_id" <> ${tag.id})) AS "inOtherTags",
-      (SELECT count(*)::int FROM "product_link" pl WHERE pl."tag_id" = ${tag.id}) AS "linkedProducts"`;
+      (SELECT count(*)::int FROM "product_link" pl WHERE pl."tag_id" = ${tag.id}) AS "linkedProducts"`,
+  );
   return {
     tag: { id: tag.id, name: tag.name, kind: tag.kind },
     keys: tag.pendingCount + tag.assignedCount + tag.usedCount + tag.retiredCount,
@@ -332,21 +363,28 @@ export async function previewTagDelete({
  * tags too): the merchant asked for the tag's keys to be gone. Product links to the tag go with it.
  */
 export async function deleteTag({ shopId, tagId, actor }: { shopId: number; tagId: number; actor: string }) {
-  return prisma.$transaction(async (tx) => {
-    const [tag] = await tx.$queryRaw<TagRef[]>`
-      SELECT "id", "name", "kind" FROM "tag" WHERE "id" = ${tagId} AND "shop_id" = ${shopId} FOR UPDATE`;
+  return transaction(async (tx) => {
+    const db = prismaDb(tx);
+    const [tag] = await db.rows(
+      tagRef,
+      sql`
+      SELECT "id", "name", "kind" FROM "tag" WHERE "id" = ${tagId} AND "shop_id" = ${shopId} FOR UPDATE`,
+    );
     if (!tag) notFound();
     refuseSystemTag(tag, "deleted");
     // Deleting the keys cascades to all their key_tag rows; the counter triggers run once per statement.
-    const [gone] = await tx.$queryRaw<{ keys: number; linkedToOrders: number }[]>`
+    const [gone] = await db.rows(
+      { keys: col.int, linkedToOrders: col.int },
+      sql`
       WITH gone AS (
         DELETE FROM "license_key" k
         WHERE k."shop_id" = ${shopId}
           AND k."id" IN (SELECT kt."key_id" FROM "key_tag" kt WHERE kt."tag_id" = ${tag.id})
         RETURNING k."order_id"
       )
-      SELECT count(*)::int AS keys, count("order_id")::int AS "linkedToOrders" FROM gone`;
-    await tx.$executeRaw`DELETE FROM "tag" WHERE "id" = ${tag.id} AND "shop_id" = ${shopId}`;
+      SELECT count(*)::int AS keys, count("order_id")::int AS "linkedToOrders" FROM gone`,
+    );
+    await db.run(sql`DELETE FROM "tag" WHERE "id" = ${tag.id} AND "shop_id" = ${shopId}`);
     await recordAudit({
       tx,
       shopId,
@@ -375,7 +413,7 @@ export interface DuplicatePreview {
 // For each value in the tag: the oldest key stays; every later copy is listed with whether it may go.
 // Only values that repeat are ranked, so a 1M-key tag with few duplicates sorts few rows.
 function duplicatesQuery(shopId: number, tagId: number) {
-  return Prisma.sql`
+  return sql`
     WITH members AS MATERIALIZED (
       SELECT k."id", k."value", k."status", k."created_at"
       FROM "key_tag" kt JOIN "license_key" k ON k."id" = kt."key_id"
@@ -400,11 +438,14 @@ export async function previewDuplicateCleanup({
   tagId: number;
 }): Promise<DuplicatePreview> {
   const tag = await getTag({ shopId, tagId });
-  const [row] = await prisma.$queryRaw<{ duplicateValues: number; remove: number; keptInUse: number }[]>`
+  const [row] = await prismaDb(prisma).rows(
+    { duplicateValues: col.int, remove: col.int, keptInUse: col.int },
+    sql`
     SELECT count(DISTINCT "value")::int AS "duplicateValues",
            count(*) FILTER (WHERE "status" = 'PENDING')::int AS remove,
            count(*) FILTER (WHERE "status" <> 'PENDING')::int AS "keptInUse"
-    FROM (${duplicatesQuery(shopId, tag.id)}) d`;
+    FROM (${duplicatesQuery(shopId, tag.id)}) d`,
+  );
   return { tag: { id: tag.id, name: tag.name, kind: tag.kind }, ...row };
 }
 
@@ -414,26 +455,33 @@ export async function previewDuplicateCleanup({
  * are deleted. Assigned and used copies stay: a customer has them.
  */
 export async function cleanUpDuplicates({ shopId, tagId, actor }: { shopId: number; tagId: number; actor: string }) {
-  return prisma.$transaction(async (tx) => {
-    const [tag] = await tx.$queryRaw<TagRef[]>`
-      SELECT "id", "name", "kind" FROM "tag" WHERE "id" = ${tagId} AND "shop_id" = ${shopId} FOR SHARE`;
+  return transaction(async (tx) => {
+    const db = prismaDb(tx);
+    const [tag] = await db.rows(
+      tagRef,
+      sql`
+      SELECT "id", "name", "kind" FROM "tag" WHERE "id" = ${tagId} AND "shop_id" = ${shopId} FOR SHARE`,
+    );
     if (!tag) notFound();
-    await tx.$executeRaw`
+    await db.run(sql`
       CREATE TEMP TABLE library_dupes ON COMMIT DROP AS
       SELECT d."id", d."status",
              EXISTS (SELECT 1 FROM "key_tag" o WHERE o."key_id" = d."id" AND o."tag_id" <> ${tag.id}) AS elsewhere
-      FROM (${duplicatesQuery(shopId, tag.id)}) d`;
+      FROM (${duplicatesQuery(shopId, tag.id)}) d`);
     // The status is checked again at delete time: a copy assigned meanwhile is kept.
-    const unlinked = await tx.$executeRaw`
+    const unlinked = await db.run(sql`
       DELETE FROM "key_tag" kt USING library_dupes d
       WHERE kt."tag_id" = ${tag.id} AND kt."key_id" = d."id" AND d."status" = 'PENDING' AND d.elsewhere
-        AND kt."status" = 'PENDING'`;
-    const deleted = await tx.$executeRaw`
+        AND kt."status" = 'PENDING'`);
+    const deleted = await db.run(sql`
       DELETE FROM "license_key" k USING library_dupes d
       WHERE k."id" = d."id" AND k."shop_id" = ${shopId} AND d."status" = 'PENDING' AND NOT d.elsewhere
-        AND k."status" = 'PENDING'`;
-    const [{ kept }] = await tx.$queryRaw<{ kept: number }[]>`
-      SELECT count(*)::int AS kept FROM library_dupes WHERE "status" <> 'PENDING'`;
+        AND k."status" = 'PENDING'`);
+    const [{ kept }] = await db.rows(
+      { kept: col.int },
+      sql`
+      SELECT count(*)::int AS kept FROM library_dupes WHERE "status" <> 'PENDING'`,
+    );
     const removed = unlinked + deleted;
     if (removed > 0) {
       await recordAudit({
