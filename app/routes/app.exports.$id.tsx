@@ -2,6 +2,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { requireAdmin } from "~/admin.server";
+import { type ExportPoll } from "~/lib/export";
 import { getExport } from "~/models/export.server";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
@@ -11,5 +12,5 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     throw new Response("Not found", { status: 404 });
   const view = await getExport({ shopId: shop.id, jobId });
   if (!view) throw new Response("Not found", { status: 404 });
-  return json({ export: view }, { headers: { "Cache-Control": "no-store" } });
+  return json({ export: view } satisfies ExportPoll, { headers: { "Cache-Control": "no-store" } });
 }
