@@ -36,7 +36,7 @@ import {
   type TagOption,
 } from "~/components/LibraryModals";
 import { formatCount, formatDateTime, usagePercent, type KeyStatusValue } from "~/lib/library";
-import type { TagActionResult, TagKeysLoaderData } from "~/routes/app.tags.$tagId";
+import type { TagActionResult, TagKeysLoaderData } from "~/lib/tag-keys";
 
 type Dialog =
   | { kind: "delete-key"; key: KeysIndexRow }
