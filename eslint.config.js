@@ -105,7 +105,8 @@ export default tseslint.config(
             },
             {
               group: ["~/routes/*", "../routes/*", "**/routes/*"],
-              message: "Layer rule: components never import routes (routes import components; types they share live in app/lib).",
+              message:
+                "Layer rule: components never import routes (routes import components; types they share live in app/lib).",
             },
             {
               group: ["@prisma/client"],

@@ -115,4 +115,3 @@ export interface ExportPoll {
 
 /** The "start" intent of /app/exports: the export started (or the one already running), or why not. */
 export type ExportStartAnswer = { jobId: number } | { error: string; errors?: ExportScopeErrors["errors"] };
-

@@ -62,7 +62,10 @@ export async function action({ request }: ActionFunctionArgs) {
       const parsed = parseExportScope(form);
       if (!parsed.success) {
         return json(
-          { error: "Check the export's filters.", errors: parsed.error.flatten().fieldErrors } satisfies ExportStartAnswer,
+          {
+            error: "Check the export's filters.",
+            errors: parsed.error.flatten().fieldErrors,
+          } satisfies ExportStartAnswer,
           { status: 422 },
         );
       }

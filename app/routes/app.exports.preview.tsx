@@ -10,7 +10,9 @@ import { isMailConfigured, reportAddress } from "~/models/mailer.server";
 export async function loader({ request }: LoaderFunctionArgs) {
   const { shop } = await requireAdmin(request);
   const parsed = parseExportScope(new URL(request.url).searchParams);
-  if (!parsed.success) return json({ errors: parsed.error.flatten().fieldErrors } satisfies ExportScopeErrors, { status: 422 });
+  if (!parsed.success) {
+    return json({ errors: parsed.error.flatten().fieldErrors } satisfies ExportScopeErrors, { status: 422 });
+  }
   const scope = parsed.data;
   if (scope.tagId !== null && !(await findExportTag({ shopId: shop.id, tagId: scope.tagId }))) {
     throw new Response("Not found", { status: 404 });
