@@ -117,6 +117,11 @@ export default tseslint.config(
               message: "Layer rule: components render what routes load; they never import models or server modules.",
             },
             {
+              group: ["~/routes/*", "../routes/*", "**/routes/*"],
+              message:
+                "Layer rule: components never import routes (routes import components; types they share live in app/lib).",
+            },
+            {
               group: ["@prisma/client"],
               allowTypeImports: true,
               message: "Layer rule: components may name Prisma's types, never its client.",

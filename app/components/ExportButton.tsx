@@ -11,12 +11,13 @@ import {
   exportScopeQuery,
   formatBytes,
   formatCount,
+  type ExportPoll,
+  type ExportPreview,
   type ExportScope,
+  type ExportScopeErrors,
+  type ExportStartAnswer,
 } from "~/lib/export";
 import type { KeyStatusValue } from "~/lib/library";
-import type { loader as previewLoader } from "~/routes/app.exports.preview";
-import type { loader as exportLoader } from "~/routes/app.exports.$id";
-import type { action as exportsAction } from "~/routes/app.exports._index";
 
 export interface ExportButtonProps {
   /** The tag whose list this is; omit for the whole library. */
@@ -57,9 +58,9 @@ export function ExportButton({ tagId = null, q = "", status = null, label }: Exp
   const [downloading, setDownloading] = useState(false);
   const [downloadError, setDownloadError] = useState<string | null>(null);
 
-  const preview = useFetcher<typeof previewLoader>();
-  const start = useFetcher<typeof exportsAction>();
-  const poll = useFetcher<typeof exportLoader>();
+  const preview = useFetcher<ExportPreview | ExportScopeErrors>();
+  const start = useFetcher<ExportStartAnswer>();
+  const poll = useFetcher<ExportPoll>();
 
   const previewData = preview.data && "count" in preview.data ? preview.data : null;
   const startData = start.data;

@@ -26,7 +26,7 @@ import {
 import { useEffect, useMemo, useState } from "react";
 import { formatCount, pluralize } from "~/lib/library";
 import { TAG_NAME_PATTERN, TAG_NAME_RULE } from "~/lib/tags";
-import type { ImportActionResult, KeyImportLoaderData } from "~/routes/app.import";
+import type { ImportActionResult, KeyImportLoaderData } from "~/lib/key-import-page";
 import { DestinationTags } from "./DestinationTags";
 import { useKeyUpload, type UploadState } from "./key-import-upload";
 import { useToast } from "./library-hooks";

@@ -17,7 +17,7 @@ import {
 import { SearchRefused } from "./SearchRefused";
 import { ClipboardIcon, DeleteIcon } from "@shopify/polaris-icons";
 import { memo, useCallback, useMemo, useRef } from "react";
-import type { KeyStatus, KeyType } from "@prisma/client";
+import type { KeyStatus } from "@prisma/client";
 import {
   formatCount,
   formatDateTime,
@@ -27,16 +27,10 @@ import {
   orderAdminUrl,
   type KeyStatusValue,
 } from "~/lib/library";
+import type { KeyListRow } from "~/lib/tag-keys";
 
-export interface KeysIndexRow {
-  id: number;
-  value: string;
-  type: KeyType;
-  status: KeyStatus;
-  createdAt: string;
-  order: { name: string; shopifyId: string } | null;
-  tags: { id: number; name: string }[];
-}
+/** A row of the list: a key as its page's loader sends it. */
+export type KeysIndexRow = KeyListRow;
 
 export interface KeysIndexProps {
   keys: KeysIndexRow[];

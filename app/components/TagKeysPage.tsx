@@ -1,5 +1,6 @@
-// The screen of one tag: its figures, its keys, and the dialogs of every action. Talks to its route's
-// action only (app/routes/app.tags.$tagId.tsx) through two fetchers: previews and changes.
+// The screen of one tag: its figures, its keys, and the dialogs of every action (one component each,
+// in ./tag-keys/). Talks to its route's action only (app/routes/app.tags.$tagId.tsx) through two
+// fetchers, owned here and lent to the open dialog: previews and changes.
 import { useFetcher, useNavigate } from "@remix-run/react";
 import { TitleBar } from "@shopify/app-bridge-react";
 import {
@@ -24,19 +25,16 @@ import { AssignmentChart } from "~/components/AssignmentChart";
 import { ExportButton } from "~/components/ExportButton";
 import { KeysIndex, type KeysIndexRow } from "~/components/KeysIndex";
 import { copyText, useListLoading, useToast, useUrlParams, useUrlSearch } from "~/components/library-hooks";
-import {
-  AddTagsBody,
-  DeleteKeyBody,
-  DeleteKeysBody,
-  DeleteTagBody,
-  DuplicatesBody,
-  LibraryModal,
-  MoveKeysBody,
-  RenameTagBody,
-  type TagOption,
-} from "~/components/LibraryModals";
+import { AddTagsDialog } from "~/components/tag-keys/AddTagsDialog";
+import { DeleteKeyDialog } from "~/components/tag-keys/DeleteKeyDialog";
+import { DeleteKeysDialog } from "~/components/tag-keys/DeleteKeysDialog";
+import { DeleteTagDialog } from "~/components/tag-keys/DeleteTagDialog";
+import type { ChangeError, DialogChange, DialogPreview } from "~/components/tag-keys/dialog";
+import { DuplicatesDialog } from "~/components/tag-keys/DuplicatesDialog";
+import { MoveKeysDialog } from "~/components/tag-keys/MoveKeysDialog";
+import { RenameTagDialog } from "~/components/tag-keys/RenameTagDialog";
 import { formatCount, formatDateTime, usagePercent, type KeyStatusValue } from "~/lib/library";
-import type { TagActionResult, TagKeysLoaderData } from "~/routes/app.tags.$tagId";
+import type { TagActionResult, TagKeysLoaderData } from "~/lib/tag-keys";
 
 type Dialog =
   | { kind: "delete-key"; key: KeysIndexRow }
@@ -56,12 +54,6 @@ const PREVIEW_INTENT: Record<Dialog["kind"], string | null> = {
   "delete-tag": "preview-delete-tag",
   duplicates: "preview-duplicates",
 };
-
-interface SelectionPreview {
-  keys: number;
-  linkedToOrders: number;
-  inOtherTags: number;
-}
 
 export function TagKeysPage({ data }: { data: TagKeysLoaderData }) {
   const { tag, keys, matches, matchesCapped, previousCursor, nextCursor, params, timeZone, tagOptions } = data;
@@ -88,11 +80,7 @@ export function TagKeysPage({ data }: { data: TagKeysLoaderData }) {
   const [dialog, setDialog] = useState<Dialog | null>(null);
   const preview = useFetcher<TagActionResult>();
   const change = useFetcher<TagActionResult>();
-  const [destination, setDestination] = useState<TagOption | null>(null);
-  const [chosenTags, setChosenTags] = useState<TagOption[]>([]);
-  const [newTags, setNewTags] = useState<string[]>([]);
-  const [newName, setNewName] = useState(tag.name);
-  const [changeError, setChangeError] = useState<{ message: string; field?: string } | null>(null);
+  const [changeError, setChangeError] = useState<ChangeError | null>(null);
 
   const selectionFields = useCallback((): Record<string, string> => {
     if (allResourcesSelected) return { scope: "all", q: params.q, status: params.status ?? "" };
@@ -102,10 +90,6 @@ export function TagKeysPage({ data }: { data: TagKeysLoaderData }) {
   const open = (next: Dialog) => {
     setDialog(next);
     setChangeError(null);
-    setDestination(null);
-    setChosenTags([]);
-    setNewTags([]);
-    setNewName(tag.name);
     const intent = PREVIEW_INTENT[next.kind];
     if (!intent) return;
     const fields: Record<string, string> =
@@ -152,8 +136,9 @@ export function TagKeysPage({ data }: { data: TagKeysLoaderData }) {
     preview.state === "idle" && preview.data?.intent === expected && !preview.data.ok ? preview.data.error : null;
   const previewData = (previewReady ? preview.data?.preview : undefined) as Record<string, unknown> | undefined;
   const previewLoading = expected !== null && !previewReady && !previewError;
-  const busy = change.state !== "idle";
-  const selection = previewData as SelectionPreview | undefined;
+  // What the open dialog is lent: its preview, and the change it submits. Its form state is its own.
+  const dialogPreview: DialogPreview = { loading: previewLoading, error: previewError, data: previewData };
+  const dialogChange: DialogChange = { busy: change.state !== "idle", error: changeError, submit: submitChange };
 
   const usage = usagePercent({ total: tag.pending + tag.assigned + tag.used + tag.retired, pending: tag.pending });
   const total = tag.pending + tag.assigned + tag.used + tag.retired;
@@ -271,200 +256,41 @@ export function TagKeysPage({ data }: { data: TagKeysLoaderData }) {
       </BlockStack>
 
       {dialog?.kind === "delete-key" && (
-        <LibraryModal
-          open
-          title="Delete licence key?"
-          onClose={close}
-          previewLoading={previewLoading}
-          error={changeError?.message ?? previewError}
-          primaryAction={{
-            content: "Delete key",
-            destructive: true,
-            loading: busy,
-            disabled: Boolean(previewError),
-            onAction: () => submitChange("delete-key", { keyId: String(dialog.key.id) }),
-          }}
-        >
-          <DeleteKeyBody value={dialog.key.value} orderName={(previewData?.orderName as string | null) ?? null} />
-        </LibraryModal>
+        <DeleteKeyDialog licenceKey={dialog.key} onClose={close} preview={dialogPreview} change={dialogChange} />
       )}
-
       {dialog?.kind === "delete-keys" && (
-        <LibraryModal
-          open
-          title={
-            selection
-              ? `Delete ${selection.keys === 1 ? "1 licence key" : `${formatCount(selection.keys)} licence keys`}?`
-              : "Delete licence keys?"
-          }
+        <DeleteKeysDialog
           onClose={close}
-          previewLoading={previewLoading}
-          error={changeError?.message ?? previewError}
-          primaryAction={{
-            content: "Delete keys",
-            destructive: true,
-            loading: busy,
-            disabled: Boolean(previewError) || selection?.keys === 0,
-            onAction: () => submitChange("delete-keys", selectionFields()),
-          }}
-        >
-          {selection && <DeleteKeysBody {...selection} />}
-        </LibraryModal>
+          preview={dialogPreview}
+          change={dialogChange}
+          selectionFields={selectionFields}
+        />
       )}
-
       {dialog?.kind === "move" && (
-        <LibraryModal
-          open
-          title="Move licence keys"
+        <MoveKeysDialog
+          tagName={tag.name}
+          tagOptions={tagOptions}
           onClose={close}
-          previewLoading={previewLoading}
-          error={changeError && changeError.field !== "destination" ? changeError.message : previewError}
-          primaryAction={{
-            content: "Move keys",
-            loading: busy,
-            disabled: !destination || Boolean(previewError),
-            onAction: () =>
-              destination && submitChange("move-keys", { ...selectionFields(), destination: String(destination.id) }),
-          }}
-        >
-          {selection && (
-            <MoveKeysBody
-              count={selection.keys}
-              fromName={tag.name}
-              options={tagOptions}
-              destination={destination}
-              onDestinationChange={setDestination}
-              error={changeError?.field === "destination" ? changeError.message : undefined}
-            />
-          )}
-        </LibraryModal>
+          preview={dialogPreview}
+          change={dialogChange}
+          selectionFields={selectionFields}
+        />
       )}
-
       {dialog?.kind === "add-tags" && (
-        <LibraryModal
-          open
-          title="Add tags"
+        <AddTagsDialog
+          tagOptions={tagOptions}
           onClose={close}
-          previewLoading={previewLoading}
-          error={
-            changeError && changeError.field !== "destination" && changeError.field !== "tags"
-              ? changeError.message
-              : previewError
-          }
-          primaryAction={{
-            content: "Add tags",
-            loading: busy,
-            disabled: (chosenTags.length === 0 && newTags.length === 0) || Boolean(previewError),
-            onAction: () =>
-              submitChange("add-tags", {
-                ...selectionFields(),
-                tagId: chosenTags.map((option) => String(option.id)),
-                newTag: newTags,
-              }),
-          }}
-        >
-          {selection && (
-            <AddTagsBody
-              count={selection.keys}
-              options={tagOptions}
-              chosen={chosenTags}
-              newNames={newTags}
-              onChange={(chosen, names) => {
-                setChosenTags(chosen);
-                setNewTags(names);
-              }}
-              error={
-                changeError?.field === "destination" || changeError?.field === "tags" ? changeError.message : undefined
-              }
-            />
-          )}
-        </LibraryModal>
+          preview={dialogPreview}
+          change={dialogChange}
+          selectionFields={selectionFields}
+        />
       )}
-
-      {dialog?.kind === "rename" && (
-        <LibraryModal
-          open
-          title={`Rename ${tag.name}`}
-          onClose={close}
-          error={changeError && changeError.field !== "name" ? changeError.message : null}
-          primaryAction={{
-            content: "Rename",
-            loading: busy,
-            disabled: newName.trim() === "" || newName === tag.name,
-            onAction: () => submitChange("rename", { name: newName }),
-          }}
-        >
-          <form
-            onSubmit={(event) => {
-              event.preventDefault();
-              if (newName !== tag.name) submitChange("rename", { name: newName });
-            }}
-          >
-            <RenameTagBody
-              value={newName}
-              onChange={setNewName}
-              error={changeError?.field === "name" ? changeError.message : undefined}
-            />
-          </form>
-        </LibraryModal>
-      )}
-
+      {dialog?.kind === "rename" && <RenameTagDialog tagName={tag.name} onClose={close} change={dialogChange} />}
       {dialog?.kind === "delete-tag" && (
-        <LibraryModal
-          open
-          title={`Delete tag ${tag.name}?`}
-          onClose={close}
-          previewLoading={previewLoading}
-          error={changeError?.message ?? previewError}
-          primaryAction={{
-            content: previewData
-              ? `Delete tag and ${formatCount(Number(previewData.keys))} ${previewData.keys === 1 ? "key" : "keys"}`
-              : "Delete tag",
-            destructive: true,
-            loading: busy,
-            disabled: Boolean(previewError),
-            onAction: () => submitChange("delete-tag"),
-          }}
-        >
-          {previewData && (
-            <DeleteTagBody
-              name={tag.name}
-              keys={Number(previewData.keys)}
-              linkedToOrders={Number(previewData.linkedToOrders)}
-              inOtherTags={Number(previewData.inOtherTags)}
-              linkedProducts={Number(previewData.linkedProducts)}
-            />
-          )}
-        </LibraryModal>
+        <DeleteTagDialog tagName={tag.name} onClose={close} preview={dialogPreview} change={dialogChange} />
       )}
-
       {dialog?.kind === "duplicates" && (
-        <LibraryModal
-          open
-          title="Clean up duplicates"
-          onClose={close}
-          previewLoading={previewLoading}
-          error={changeError?.message ?? previewError}
-          primaryAction={
-            previewData && Number(previewData.remove) > 0
-              ? {
-                  content: `Remove ${formatCount(Number(previewData.remove))} ${previewData.remove === 1 ? "duplicate" : "duplicates"}`,
-                  destructive: true,
-                  loading: busy,
-                  onAction: () => submitChange("clean-up-duplicates"),
-                }
-              : undefined
-          }
-        >
-          {previewData && (
-            <DuplicatesBody
-              name={tag.name}
-              duplicateValues={Number(previewData.duplicateValues)}
-              remove={Number(previewData.remove)}
-              keptInUse={Number(previewData.keptInUse)}
-            />
-          )}
-        </LibraryModal>
+        <DuplicatesDialog tagName={tag.name} onClose={close} preview={dialogPreview} change={dialogChange} />
       )}
     </Page>
   );

@@ -4,7 +4,7 @@
 // fetched from App Bridge and attached here.
 import { useAppBridge } from "@shopify/app-bridge-react";
 import { useCallback, useEffect, useRef, useState } from "react";
-import type { ImportActionResult } from "~/routes/app.import";
+import type { ImportActionResult } from "~/lib/key-import-page";
 
 export type UploadState =
   | { phase: "idle" }

@@ -1,5 +1,6 @@
-// What an export covers, as the admin sends it (the key list's URL parameters), and how the
-// export is described to the merchant. Shared by the server and the ExportButton.
+// What an export covers, as the admin sends it (the key list's URL parameters), how the export is
+// described to the merchant, and what the /app/exports routes answer the Export button. Shared by the
+// server and the ExportButton.
 import { z } from "zod";
 import { idField, searchSchema } from "./input";
 import { KEY_STATUSES, KEY_STATUS_LABELS, formatCount, type KeyStatusValue } from "./library";
@@ -70,3 +71,48 @@ export function formatBytes(bytes: number) {
 }
 
 export { formatCount };
+
+// ---------------------------------------------------------------------------------------------
+// What the /app/exports routes answer (the routes declare their answers against these types)
+
+/** One export as the admin shows it: the Exports page and the Export button's progress. */
+export interface ExportView {
+  id: number;
+  state: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED";
+  progress: number;
+  total: number;
+  error: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+  scope: ExportScope;
+  description: string;
+  fileName: string;
+  rows: number | null;
+  bytes: number | null;
+  /** A fresh signed link (a path on this app) while the file exists. */
+  downloadUrl: string | null;
+  expired: boolean;
+  mail: { state: string; to: string; lastError: string | null; sentAt: string | null } | null;
+}
+
+/** /app/exports/preview: what the Export dialog says before anything starts. */
+export interface ExportPreview {
+  count: number;
+  directDownload: boolean;
+  directDownloadLimit: number;
+  mailConfigured: boolean;
+  reportEmail: string;
+}
+
+/** /app/exports/preview for a scope that doesn't parse (422). */
+export interface ExportScopeErrors {
+  errors: Partial<Record<keyof ExportScope, string[]>>;
+}
+
+/** /app/exports/$id, polled while an export runs. */
+export interface ExportPoll {
+  export: ExportView;
+}
+
+/** The "start" intent of /app/exports: the export started (or the one already running), or why not. */
+export type ExportStartAnswer = { jobId: number } | { error: string; errors?: ExportScopeErrors["errors"] };

@@ -11,7 +11,7 @@ import type { Prisma, Shop } from "@prisma/client";
 import prisma from "~/db.server";
 import { col, join, prismaDb, readSnapshot, sql, transaction, type Db } from "~/sql.server";
 import { csvFileName, formatCsvHeader, formatCsvRecords, type CsvField } from "~/lib/csv";
-import { describeExportScope, formatCount, type ExportScope } from "~/lib/export";
+import { describeExportScope, formatCount, type ExportScope, type ExportView } from "~/lib/export";
 import { KEY_STATUS_LABELS, KEY_TYPE_LABELS, LibraryError } from "~/lib/library";
 import { safeTimeZone, zonedFormatter } from "~/lib/zoned-time";
 import { recordAudit } from "./audit.server";
@@ -554,26 +554,7 @@ export function exportJobHandler({ chunkBytes = DEFAULT_CHUNK_BYTES, batchRows }
 }
 
 // ---------------------------------------------------------------------------------------------
-// What the admin shows
-
-export interface ExportView {
-  id: number;
-  state: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED";
-  progress: number;
-  total: number;
-  error: string | null;
-  createdAt: string;
-  finishedAt: string | null;
-  scope: ExportScope;
-  description: string;
-  fileName: string;
-  rows: number | null;
-  bytes: number | null;
-  /** A fresh signed link (a path on this app) while the file exists. */
-  downloadUrl: string | null;
-  expired: boolean;
-  mail: { state: string; to: string; lastError: string | null; sentAt: string | null } | null;
-}
+// What the admin shows: ExportView (app/lib/export.ts)
 
 const exportSelect = {
   id: true,

@@ -15,6 +15,7 @@ import prisma from "~/db.server";
 import { unpooledClient } from "~/pg.server";
 import { col, copyDb, prismaDb, sql, transaction, type CopyDb, type Sql } from "~/sql.server";
 import { isAcceptedKeyFileName, KeyFileParser, keyFileFormat, MAX_KEY_LENGTH, type KeyFileIssue } from "~/lib/key-import";
+import type { KeyImportPreview } from "~/lib/key-import-page";
 import { LibraryError, tagNameSchema } from "~/lib/library";
 import { TAG_NAME_RULE, UNTAGGED_TAG } from "~/lib/tags";
 import { recordAudit } from "./audit.server";
@@ -217,36 +218,6 @@ export async function stageKeyImport({
   }
 }
 
-export interface PreviewRow {
-  line: number;
-  value: string;
-  /** The same key appears on an earlier line of this upload. */
-  repeated: boolean;
-  /** The key is already in one of the destination tags. */
-  existing: boolean;
-}
-
-export interface KeyImportPreview {
-  batchId: number;
-  state: "READY" | "COMMITTED";
-  fileName: string;
-  /** Destination as the merchant chose it; "No tag" when none. */
-  tags: Array<{ name: string; exists: boolean }>;
-  lines: number;
-  blankLines: number;
-  /** Valid keys read, duplicates included. */
-  keys: number;
-  /** Keys that repeat an earlier line of the upload. */
-  duplicatesInUpload: number;
-  /** Distinct keys of the upload that some destination tag already holds. */
-  alreadyInTags: number;
-  /** Distinct keys not in the destination yet: what "skip duplicates" imports. */
-  newKeys: number;
-  rows: PreviewRow[];
-  createdAt: Date;
-  committedAt: Date | null;
-}
-
 async function findBatch({ shopId, batchId }: { shopId: number; batchId: number }) {
   const batch = await prisma.importBatch.findFirst({
     where: { id: batchId, shopId, state: { in: ["READY", "COMMITTED"] } },
@@ -303,7 +274,7 @@ export async function getKeyImportPreview({
   shopId: number;
   batchId: number;
   sample?: number;
-}): Promise<KeyImportPreview> {
+}): Promise<KeyImportPreview<Date>> {
   const batch = await findBatch({ shopId, batchId });
   const existing = await existingDestination({ shopId, names: batch.tagNames });
   const filled = existing.filter((tag) => tag.holdsKeys).map((tag) => tag.id);

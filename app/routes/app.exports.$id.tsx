@@ -2,6 +2,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { requireAdmin } from "~/admin.server";
+import { type ExportPoll } from "~/lib/export";
 import { getExport } from "~/models/export.server";
 import { requireId } from "~/lib/input";
 
@@ -10,5 +11,5 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const jobId = requireId(params.id);
   const view = await getExport({ shopId: shop.id, jobId });
   if (!view) throw new Response("Not found", { status: 404 });
-  return json({ export: view }, { headers: { "Cache-Control": "no-store" } });
+  return json({ export: view } satisfies ExportPoll, { headers: { "Cache-Control": "no-store" } });
 }

@@ -21,7 +21,14 @@ import {
 import { requireAdmin } from "~/admin.server";
 import { readForm } from "~/request-body.server";
 import { saveFile } from "~/components/ExportButton";
-import { EXPORT_STATE_LABELS, exportProgressPercent, formatBytes, formatCount, parseExportScope } from "~/lib/export";
+import {
+  EXPORT_STATE_LABELS,
+  exportProgressPercent,
+  formatBytes,
+  formatCount,
+  parseExportScope,
+  type ExportStartAnswer,
+} from "~/lib/export";
 import { formatDateTime, LibraryError } from "~/lib/library";
 import { listExports, startExport } from "~/models/export.server";
 import { countWaitingMail, isMailConfigured, listMail, reportAddress, retryMail } from "~/models/mailer.server";
@@ -57,15 +64,20 @@ export async function action({ request }: ActionFunctionArgs) {
       const parsed = parseExportScope(form);
       if (!parsed.success) {
         return json(
-          { error: "Check the export's filters.", errors: parsed.error.flatten().fieldErrors },
+          {
+            error: "Check the export's filters.",
+            errors: parsed.error.flatten().fieldErrors,
+          } satisfies ExportStartAnswer,
           { status: 422 },
         );
       }
       try {
         const started = await startExport({ shop, scope: parsed.data, actor });
-        return json({ jobId: started.jobId }, { status: started.reused ? 200 : 201 });
+        return json({ jobId: started.jobId } satisfies ExportStartAnswer, { status: started.reused ? 200 : 201 });
       } catch (error) {
-        if (error instanceof LibraryError) return json({ error: error.message }, { status: error.status });
+        if (error instanceof LibraryError) {
+          return json({ error: error.message } satisfies ExportStartAnswer, { status: error.status });
+        }
         throw error;
       }
     }

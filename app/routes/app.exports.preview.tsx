@@ -3,14 +3,16 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { requireAdmin } from "~/admin.server";
-import { DIRECT_DOWNLOAD_LIMIT, parseExportScope } from "~/lib/export";
+import { DIRECT_DOWNLOAD_LIMIT, parseExportScope, type ExportPreview, type ExportScopeErrors } from "~/lib/export";
 import { countExportRows, findExportTag } from "~/models/export.server";
 import { isMailConfigured, reportAddress } from "~/models/mailer.server";
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const { shop } = await requireAdmin(request);
   const parsed = parseExportScope(new URL(request.url).searchParams);
-  if (!parsed.success) return json({ errors: parsed.error.flatten().fieldErrors }, { status: 422 });
+  if (!parsed.success) {
+    return json({ errors: parsed.error.flatten().fieldErrors } satisfies ExportScopeErrors, { status: 422 });
+  }
   const scope = parsed.data;
   if (scope.tagId !== null && !(await findExportTag({ shopId: shop.id, tagId: scope.tagId }))) {
     throw new Response("Not found", { status: 404 });
@@ -23,7 +25,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
       directDownloadLimit: DIRECT_DOWNLOAD_LIMIT,
       mailConfigured: isMailConfigured(),
       reportEmail: reportAddress(shop),
-    },
+    } satisfies ExportPreview,
     { headers: { "Cache-Control": "no-store" } },
   );
 }

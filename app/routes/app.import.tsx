@@ -10,6 +10,7 @@ import { z } from "zod";
 import { requireAdmin } from "~/admin.server";
 import { readForm, readStreamedForm } from "~/request-body.server";
 import { KeyImportPage } from "~/components/KeyImportPage";
+import type { ImportActionResult, KeyImportLoaderData } from "~/lib/key-import-page";
 import { LibraryError } from "~/lib/library";
 import { UNTAGGED_TAG } from "~/lib/tags";
 import {
@@ -34,20 +35,6 @@ const commitSchema = z.object({
 // Multipart framing around the file: boundaries, headers and the small fields.
 const MULTIPART_SLACK_BYTES = 64 * 1024;
 const MAX_FIELD_BYTES = 4 * 1024;
-
-export interface ImportActionResult {
-  intent: string;
-  ok: boolean;
-  batchId?: number;
-  imported?: number;
-  skipped?: number;
-  tags?: Array<{ id: number; name: string }>;
-  ordersFilled?: number;
-  /** Messages by field: "file" (bad lines, size), "tags", "form". */
-  errors?: Record<string, string[]>;
-  /** More lines may be wrong than the ones listed. */
-  truncated?: boolean;
-}
 
 function answer(result: ImportActionResult, status = 200) {
   return json(result, { status });
@@ -76,13 +63,16 @@ export async function loader({ request }: LoaderFunctionArgs) {
     tagNames,
     tagIds,
     initialTags,
-    preview,
+    preview: preview && {
+      ...preview,
+      createdAt: preview.createdAt.toISOString(),
+      committedAt: preview.committedAt?.toISOString() ?? null,
+    },
     limits: IMPORT_LIMITS,
     untaggedName: UNTAGGED_TAG,
-  });
+  } satisfies KeyImportLoaderData);
 }
 
-export type KeyImportLoaderData = ReturnType<typeof useLoaderData<typeof loader>>;
 
 interface ReadForm {
   fields: Map<string, string[]>;

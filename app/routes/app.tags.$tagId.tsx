@@ -10,6 +10,7 @@ import { requireAdmin } from "~/admin.server";
 import { readForm } from "~/request-body.server";
 import { TagKeysPage } from "~/components/TagKeysPage";
 import { formatCount, LibraryError, parseKeyListParams, parseKeySelection, pluralize } from "~/lib/library";
+import type { TagActionResult, TagKeysLoaderData } from "~/lib/tag-keys";
 import {
   addTagsToKeys,
   deleteKey,
@@ -67,7 +68,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       assigned: tag.assignedCount,
       used: tag.usedCount,
       retired: tag.retiredCount,
-      lastAddedAt: tag.lastAddedAt,
+      lastAddedAt: tag.lastAddedAt?.toISOString() ?? null,
       lowStockThreshold: tag.lowStockThreshold,
     },
     // Generated keys never run out: their tag has no stock to chart or forecast.
@@ -76,26 +77,14 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
         ? null
         : { ...history, daysLeft: daysLeft(tag.pendingCount, history.perDay ?? undefined) },
     ...keys,
+    keys: keys.keys.map((key) => ({ ...key, createdAt: key.createdAt.toISOString() })),
     params: list,
     timeZone: shop.ianaTimezone,
     // Keys can only be put into the merchant's own tags.
     tagOptions: options
       .filter((option) => option.kind === "USER" && option.id !== tag.id)
       .map(({ id, name }) => ({ id, name })),
-  }, { status: list.searchError ? 400 : 200 });
-}
-
-export type TagKeysLoaderData = ReturnType<typeof useLoaderData<typeof loader>>;
-
-export interface TagActionResult {
-  intent: string;
-  ok: boolean;
-  message?: string;
-  error?: string;
-  field?: string;
-  preview?: Record<string, unknown>;
-  /** Where the page goes next (the tag is gone). */
-  redirectTo?: string;
+  } satisfies TagKeysLoaderData, { status: list.searchError ? 400 : 200 });
 }
 
 function answer(result: TagActionResult, status = 200) {
