@@ -5,8 +5,10 @@
 // PostgreSQL start-up leaves the exit code of every other command (demo, dev, bench) alone.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
+import { projectDataDir } from "~/local/postgres";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -83,5 +85,52 @@ describe("the local PostgreSQL start-up", () => {
     expect(code, output).toBe(3);
     // The command never called stop(): the exit listener stopped the server and threw its folder away.
     expect(existsSync(dir!)).toBe(false);
+  });
+
+  test("starts again after the command that owned it was killed with SIGKILL, saying what it did", async () => {
+    // What `npm run demo` does on a kept cluster: a SIGKILL leaves its PostgreSQL running as an orphan.
+    const dir = projectDataDir("test", `killed-${process.pid}`);
+    const start = `
+      import { startLocalPostgres } from "./app/local/postgres.ts";
+      const server = await startLocalPostgres({ dir: ${JSON.stringify(dir)} });
+      await server.createDatabase("killed_check");
+      console.log("UP " + server.dir);
+      setInterval(() => {}, 1000);
+    `;
+    const first = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "--eval", start], { stdio: ["ignore", "pipe", "pipe"] });
+    let firstOutput = "";
+    await new Promise<void>((resolve, reject) => {
+      first.stdout.on("data", (chunk: Buffer) => {
+        firstOutput += chunk.toString();
+        if (/^UP /m.test(firstOutput)) resolve();
+      });
+      first.on("exit", (code) => reject(new Error(`first run exited (${code}) before PostgreSQL was up: ${firstOutput}`)));
+    });
+    first.kill("SIGKILL");
+    await new Promise((resolve) => first.once("exit", resolve));
+    // Where the cluster lives (moved out of a checkout the postgres user cannot enter, when root).
+    const clusterDir = /^UP (.+)$/m.exec(firstOutput)![1];
+    expect(existsSync(path.join(clusterDir, "postmaster.pid")), "the orphan is still running").toBe(true);
+
+    const again = `
+      import { startLocalPostgres } from "./app/local/postgres.ts";
+      import pg from "pg";
+      const server = await startLocalPostgres({ dir: ${JSON.stringify(dir)} });
+      const client = new pg.Client({ connectionString: await server.createDatabase("killed_check") });
+      await client.connect();
+      console.log("ANSWER " + (await client.query("SELECT 41 + 1 AS n")).rows[0].n);
+      await client.end();
+      await server.stop();
+    `;
+    try {
+      const { code, output } = await run(process.execPath, ["--import", "tsx", "--input-type=module", "--eval", again]);
+      expect(code, output).toBe(0);
+      expect(output).toContain("left running");
+      expect(output).toContain("ANSWER 42");
+      expect(output).not.toContain("undefined");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      await rm(/^UP (.+)$/m.exec(firstOutput)![1], { recursive: true, force: true });
+    }
   });
 });
