@@ -37,7 +37,7 @@ export const config = {
     return process.env.SHOPIFY_APP_URL ?? "http://localhost:3000";
   },
   get scopes() {
-    return (process.env.SCOPES ?? "read_orders,read_products,read_customers")
+    return (process.env.SCOPES ?? "read_orders,read_products")
       .split(",")
       .map((s) => s.trim())
       .filter(Boolean);

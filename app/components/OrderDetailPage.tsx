@@ -2,7 +2,20 @@
 // the customer never viewed to the pool, or revoke a key. Each asks for confirmation first.
 import { useFetcher } from "@remix-run/react";
 import { TitleBar } from "@shopify/app-bridge-react";
-import { Badge, Banner, BlockStack, Box, Button, Card, InlineStack, Layout, Modal, Page, Text } from "@shopify/polaris";
+import {
+  Badge,
+  Banner,
+  BlockStack,
+  Box,
+  Button,
+  Card,
+  InlineStack,
+  Layout,
+  Modal,
+  Page,
+  Text,
+  TextField,
+} from "@shopify/polaris";
 import { useEffect, useState } from "react";
 import { OrderStatus } from "~/components/OrdersPage";
 import { copyText, useToast } from "~/components/library-hooks";
@@ -19,6 +32,7 @@ export interface OrderKeyItem {
   retiredAt: string | null;
   retireReason: "REPLACED" | "REVOKED" | null;
   lineId: number | null;
+  emailedAt: string | null;
 }
 
 export interface OrderDetailView {
@@ -50,6 +64,32 @@ export interface OrderKeyActionResult {
   ok: boolean;
   message?: string;
   error?: string;
+  /** The form field the error belongs to (the resend address). */
+  field?: "to";
+}
+
+export interface OrderDeliveryItem {
+  id: number;
+  reason: "NEW" | "RESEND";
+  requestedBy: string;
+  mode: "KEYS" | "LINK";
+  createdAt: string;
+  keys: number;
+  mail: {
+    id: number;
+    state: "QUEUED" | "SENT" | "FAILED";
+    to: string;
+    attempts: number;
+    lastError: string | null;
+    nextAttemptAt: string;
+    sentAt: string | null;
+  } | null;
+}
+
+export interface OrderDeliverySettings {
+  enabled: boolean;
+  mode: "KEYS" | "LINK";
+  mailConfigured: boolean;
 }
 
 const CONFIRM: Record<KeyAction, { title: string; button: string; body: string; destructive: boolean }> = {
@@ -73,7 +113,17 @@ const CONFIRM: Record<KeyAction, { title: string; button: string; body: string; 
   },
 };
 
-export function OrderDetailPage({ order, timeZone }: { order: OrderDetailView; timeZone: string }) {
+export function OrderDetailPage({
+  order,
+  deliveries,
+  delivery,
+  timeZone,
+}: {
+  order: OrderDetailView;
+  deliveries: OrderDeliveryItem[];
+  delivery: OrderDeliverySettings;
+  timeZone: string;
+}) {
   const fetcher = useFetcher<OrderKeyActionResult>();
   const toast = useToast();
   const [pending, setPending] = useState<{ key: OrderKeyItem; action: KeyAction } | null>(null);
@@ -173,6 +223,14 @@ export function OrderDetailPage({ order, timeZone }: { order: OrderDetailView; t
               {order.cancelledAt && <Text as="p">Cancelled {formatDateTime(order.cancelledAt, timeZone)}</Text>}
             </BlockStack>
           </Card>
+          <Box paddingBlockStart="400">
+            <DeliveryEmails
+              order={order}
+              deliveries={deliveries}
+              delivery={delivery}
+              timeZone={timeZone}
+            />
+          </Box>
         </Layout.Section>
       </Layout>
       {pending && (
@@ -249,13 +307,7 @@ function KeyRows({
                   <KeyStatusBadge keyItem={key} />
                 </InlineStack>
                 <Text as="span" tone="subdued" variant="bodySm">
-                  {key.status === "USED" && key.usedAt
-                    ? `Viewed by the customer ${formatDateTime(key.usedAt, timeZone)}`
-                    : key.status === "RETIRED" && key.retiredAt
-                      ? `${key.retireReason ? RETIRE_REASON_LABELS[key.retireReason] : "Retired"} ${formatDateTime(key.retiredAt, timeZone)}`
-                      : key.assignedAt
-                        ? `Assigned ${formatDateTime(key.assignedAt, timeZone)}, not viewed yet`
-                        : ""}
+                  {keyHistory(key, timeZone)}
                 </Text>
               </BlockStack>
               {held && (
@@ -303,6 +355,150 @@ function KeyRows({
         );
       })}
     </BlockStack>
+  );
+}
+
+/** The key's history in one line: assigned, emailed, seen, retired. */
+function keyHistory(key: OrderKeyItem, timeZone: string) {
+  const parts: string[] = [];
+  if (key.assignedAt) parts.push(`Assigned ${formatDateTime(key.assignedAt, timeZone)}`);
+  if (key.emailedAt) parts.push(`emailed ${formatDateTime(key.emailedAt, timeZone)}`);
+  if (key.status === "USED" && key.usedAt) {
+    const emailedAsSeen = key.emailedAt !== null && Math.abs(Date.parse(key.usedAt) - Date.parse(key.emailedAt)) < 5_000;
+    parts.push(
+      emailedAsSeen
+        ? "counts as seen because the email carried it"
+        : `viewed by the customer ${formatDateTime(key.usedAt, timeZone)}`,
+    );
+  } else if (key.status === "ASSIGNED") parts.push("not viewed yet");
+  if (key.status === "RETIRED" && key.retiredAt)
+    parts.push(`${key.retireReason ? RETIRE_REASON_LABELS[key.retireReason].toLowerCase() : "retired"} ${formatDateTime(key.retiredAt, timeZone)}`);
+  const line = parts.join(", ");
+  return line ? line.charAt(0).toUpperCase() + line.slice(1) : "";
+}
+
+const MAIL_STATE: Record<"QUEUED" | "SENT" | "FAILED", { label: string; tone?: "success" | "critical" | "attention" }> = {
+  QUEUED: { label: "Queued", tone: "attention" },
+  SENT: { label: "Sent", tone: "success" },
+  FAILED: { label: "Failed", tone: "critical" },
+};
+
+/** An SMTP 55x answer: the receiving server refused the address for good. */
+function bounced(mail: NonNullable<OrderDeliveryItem["mail"]>) {
+  return mail.state === "FAILED" && /^55[0-3]\b/.test(mail.lastError ?? "");
+}
+
+function DeliveryEmails({
+  order,
+  deliveries,
+  delivery,
+  timeZone,
+}: {
+  order: OrderDetailView;
+  deliveries: OrderDeliveryItem[];
+  delivery: OrderDeliverySettings;
+  timeZone: string;
+}) {
+  const fetcher = useFetcher<OrderKeyActionResult>();
+  const toast = useToast();
+  const [to, setTo] = useState("");
+  const [changed, setChanged] = useState(false);
+  useEffect(() => {
+    if (fetcher.state === "idle" && fetcher.data?.ok) {
+      toast(fetcher.data.message ?? "Queued");
+      setTo("");
+    }
+    if (fetcher.state !== "idle") setChanged(false);
+  }, [fetcher.state, fetcher.data, toast]);
+  const error = fetcher.state === "idle" && fetcher.data && !fetcher.data.ok && !changed ? fetcher.data.error : undefined;
+  const holds = order.keys.some((key) => key.status === "ASSIGNED" || key.status === "USED");
+  return (
+    <Card>
+      <BlockStack gap="300">
+        <Text as="h2" variant="headingMd">
+          Delivery emails
+        </Text>
+        {!delivery.mailConfigured && (
+          <Banner tone="warning">
+            <p>Email is not set up on this server (SMTP_URL): delivery emails wait in the outbox. The customer still sees the keys on the thank-you and order status pages.</p>
+          </Banner>
+        )}
+        {!delivery.enabled && (
+          <Text as="p" tone="subdued">
+            Delivery emails are off in Settings. You can still send this order's keys by hand.
+          </Text>
+        )}
+        {deliveries.length === 0 ? (
+          <Text as="p" tone="subdued">
+            No delivery email for this order yet.
+          </Text>
+        ) : (
+          <BlockStack gap="200">
+            {deliveries.map((item) => {
+              const mail = item.mail;
+              const state = mail ? (bounced(mail) ? { label: "Bounced", tone: "critical" as const } : MAIL_STATE[mail.state]) : null;
+              return (
+                <Box key={item.id} paddingBlockStart="200" borderBlockStartWidth="025" borderColor="border-secondary">
+                  <BlockStack gap="100">
+                    <InlineStack gap="200" blockAlign="center">
+                      <Text as="span" fontWeight="medium">
+                        {item.reason === "RESEND" ? "Sent again" : `${item.keys} ${item.keys === 1 ? "key" : "keys"}`}
+                      </Text>
+                      {state && <Badge tone={state.tone}>{state.label}</Badge>}
+                    </InlineStack>
+                    <Text as="p" variant="bodySm" tone="subdued">
+                      {mail?.to ? `To ${mail.to}` : "No address"} ·{" "}
+                      {mail?.sentAt
+                        ? `sent ${formatDateTime(mail.sentAt, timeZone)}`
+                        : `queued ${formatDateTime(item.createdAt, timeZone)}`}
+                      {item.reason === "RESEND" ? ` · by ${item.requestedBy}` : ""}
+                      {item.mode === "LINK" ? " · a link to the keys" : ""}
+                    </Text>
+                    {mail?.state === "QUEUED" && mail.attempts > 0 && (
+                      <Text as="p" variant="bodySm" tone="caution">
+                        Attempt {mail.attempts} failed; next try {formatDateTime(mail.nextAttemptAt, timeZone)}.
+                        {mail.lastError ? ` The mail server said: ${mail.lastError}` : ""}
+                      </Text>
+                    )}
+                    {mail?.state === "FAILED" && mail.lastError && (
+                      <Text as="p" variant="bodySm" tone="critical">
+                        {mail.lastError}
+                      </Text>
+                    )}
+                  </BlockStack>
+                </Box>
+              );
+            })}
+          </BlockStack>
+        )}
+        {holds && (
+          <fetcher.Form method="post">
+            <input type="hidden" name="intent" value="resend" />
+            <BlockStack gap="200">
+              <TextField
+                label="Send to"
+                name="to"
+                type="email"
+                value={to}
+                onChange={(value) => {
+                  setTo(value);
+                  setChanged(true);
+                }}
+                autoComplete="email"
+                placeholder={order.email ?? "customer@example.com"}
+                helpText={order.email ? "Leave empty to send to the order's email." : "This order has no email address."}
+                error={error}
+              />
+              <InlineStack align="end">
+                <Button submit loading={fetcher.state !== "idle"}>
+                  Resend keys email
+                </Button>
+              </InlineStack>
+            </BlockStack>
+          </fetcher.Form>
+        )}
+      </BlockStack>
+    </Card>
   );
 }
 

@@ -16,6 +16,7 @@ import {
 import { useEffect, useState } from "react";
 import { useToast } from "~/components/library-hooks";
 import { ASSIGN_TRIGGER_LABELS, CANCEL_POLICY_LABELS } from "~/lib/settings";
+import { DeliveryEmailSettings, type DeliverySettingsProps } from "~/components/DeliveryEmailSettings";
 
 export interface SettingsActionResult {
   ok: boolean;
@@ -30,6 +31,7 @@ export interface SettingsPageProps {
   reportEmail: string;
   email: string;
   tags: Array<{ id: number; name: string; pending: number; threshold: number | null; linked: number }>;
+  delivery: DeliverySettingsProps;
 }
 
 function useSaved(fetcher: ReturnType<typeof useFetcher<SettingsActionResult>>) {
@@ -50,6 +52,12 @@ export function SettingsPage(props: SettingsPageProps) {
           description="When customers receive their keys, and what happens to keys when an order is cancelled or refunded."
         >
           <FulfilmentSettings {...props} />
+        </Layout.AnnotatedSection>
+        <Layout.AnnotatedSection
+          title="Delivery email"
+          description="Every customer gets their keys by email, also guests and customers who never sign in. The keys stay on the thank-you and order status pages too."
+        >
+          <DeliveryEmailSettings {...props.delivery} />
         </Layout.AnnotatedSection>
         <Layout.AnnotatedSection
           title="Low stock"

@@ -262,7 +262,7 @@ async function wipeShop(prisma: PrismaClient, shop: string) {
 
 /** The offline session Shopify would have stored at installation: authenticate.admin needs no network. */
 export async function storeDemoSession(prisma: PrismaClient, shop = DEMO_SHOP) {
-  const scope = process.env.SCOPES ?? "read_orders,read_products,read_customers";
+  const scope = process.env.SCOPES ?? "read_orders,read_products";
   await prisma.session.upsert({
     where: { id: `offline_${shop}` },
     create: { id: `offline_${shop}`, shop, state: "", isOnline: false, scope, accessToken: DEMO_ACCESS_TOKEN },

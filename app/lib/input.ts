@@ -106,3 +106,13 @@ export function requireId(value: unknown): number {
   if (id === null) throw new Response("Not found", { status: 404 });
   return id;
 }
+
+/** An email address a merchant types, or empty (for "the default"): trimmed, at most 254 characters. */
+export const emailField = z
+  .string()
+  .trim()
+  .max(254, "An email address has at most 254 characters.")
+  .refine(
+    (value) => value === "" || z.string().email().safeParse(value).success,
+    "Enter an email address, or leave it empty.",
+  );

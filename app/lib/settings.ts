@@ -1,6 +1,7 @@
 // The settings form: when keys are assigned, what a cancellation does, where reports go. Pure and
 // isomorphic.
 import { z } from "zod";
+import { emailField } from "./input";
 
 export const settingsSchema = z.object({
   assignTrigger: z.enum(["ORDER_CREATED", "ORDER_PAID"], {
@@ -9,14 +10,7 @@ export const settingsSchema = z.object({
   cancelPolicy: z.enum(["RETURN_UNVIEWED", "KEEP_ASSIGNED"], {
     errorMap: () => ({ message: "Choose what happens on cancellation." }),
   }),
-  reportEmail: z
-    .string()
-    .trim()
-    .max(254)
-    .refine(
-      (value) => value === "" || z.string().email().safeParse(value).success,
-      "Enter an email address, or leave it empty.",
-    ),
+  reportEmail: emailField,
 });
 
 export type SettingsInput = z.infer<typeof settingsSchema>;

@@ -50,8 +50,15 @@ export const orderPayloadSchema = z.object({
     .transform((v) => v ?? ""),
   email: optionalText,
   contact_email: optionalText,
+  // The customer's language at checkout (e.g. "de", "en-DE"): the delivery email's language.
+  customer_locale: optionalText,
   customer: z
-    .object({ id: shopifyId, email: optionalText })
+    .object({ id: shopifyId, email: optionalText, first_name: optionalText })
+    .passthrough()
+    .nullish()
+    .transform((v) => v ?? null),
+  billing_address: z
+    .object({ first_name: optionalText })
     .passthrough()
     .nullish()
     .transform((v) => v ?? null),
@@ -96,6 +103,11 @@ export const scopesUpdateSchema = z.object({
 /** The email a customer gave: the order's, else the checkout contact's, else the customer record's. */
 export function orderEmail(order: OrderPayload) {
   return order.email ?? order.contact_email ?? order.customer?.email ?? null;
+}
+
+/** The first name the delivery email greets: the customer record's, else the billing address's. */
+export function customerFirstName(order: OrderPayload) {
+  return order.customer?.first_name ?? order.billing_address?.first_name ?? null;
 }
 
 /** Custom line items (no product) and gift cards never carry licence keys. */

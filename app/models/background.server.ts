@@ -9,6 +9,7 @@ import { purgeExpiredExports } from "./export-files.server";
 import { deliverDueMail } from "./mailer.server";
 import { cleanUpStaleImports } from "./key-import.server";
 import { fillStockedWaitingOrders } from "./fulfilment/waiting-orders.server";
+import { queueKeyDeliveries } from "./fulfilment/key-delivery.server";
 
 registerJobHandler("EXPORT", exportJobHandler());
 
@@ -20,17 +21,25 @@ export interface TickOptions {
   signal?: AbortSignal;
 }
 
-/** One round: every runnable job, every due email, and housekeeping. */
+/** Keys handed out since the last round get their delivery emails queued, then due mail is sent. */
+async function mailRound() {
+  const deliveries = await queueKeyDeliveries();
+  const mail = await deliverDueMail();
+  return { deliveries, ...mail };
+}
+
+/** One round: every runnable job, every delivery and due email, and housekeeping. */
 export async function runBackgroundTick({
   workerId = newWorkerId(),
   leaseMs = DEFAULT_LEASE_MS,
   signal,
 }: TickOptions = {}) {
   const jobs = await runDueJobs({ workerId, leaseMs, signal });
-  const mail = await deliverDueMail();
+  // Waiting orders first: the keys they receive are mailed in the same round.
+  const waitingOrders = await fillStockedWaitingOrders();
+  const mail = await mailRound();
   const purged = await purgeExpiredExports();
   const staleImports = await cleanUpStaleImports();
-  const waitingOrders = await fillStockedWaitingOrders();
   return { jobs, mail, purged, staleImports, waitingOrders };
 }
 
@@ -81,7 +90,7 @@ export function startBackgroundWork({ intervalMs = 1_000 }: { intervalMs?: numbe
   const loops = [
     // Jobs and mail run in separate loops so a long export does not hold up a stock alert.
     loop("jobs", intervalMs, (signal) => runDueJobs({ workerId, signal }), controller.signal),
-    loop("mail", intervalMs * 2, () => deliverDueMail(), controller.signal),
+    loop("mail", intervalMs * 2, () => mailRound(), controller.signal),
     // Waiting orders are filled when keys arrive; this catches what a crash or a failed transaction missed.
     loop("waiting orders", 30_000, () => fillStockedWaitingOrders(), controller.signal),
     loop(

@@ -9,8 +9,9 @@ import { z } from "zod";
 import prisma from "~/db.server";
 import { col, prismaDb, sql, transaction } from "~/sql.server";
 import { recordAudit } from "./audit.server";
+import { guestDeliveryInfo, type GuestDelivery } from "./fulfilment/key-delivery.server";
 
-export type CustomerKeysState = "ready" | "preparing" | "waiting" | "none";
+export type CustomerKeysState = "ready" | "preparing" | "waiting" | "none" | "sign-in";
 
 export interface CustomerKey {
   value: string;
@@ -21,6 +22,8 @@ export interface CustomerKey {
 export interface CustomerKeysAnswer {
   state: CustomerKeysState;
   keys: CustomerKey[];
+  /** Signed out, on a guest order whose keys were emailed: where they went (masked). */
+  guest?: GuestDelivery;
 }
 
 /** The answer for unknown, foreign and unproven orders alike. */
@@ -49,6 +52,16 @@ async function findOrder({ shop, orderId }: { shop: string; orderId: bigint }): 
     where: { shopId_shopifyId: { shopId: shopRow.id, shopifyId: orderId } },
     select: orderSelect,
   });
+}
+
+/**
+ * A visitor of the order status page who is not signed in (pre-authenticated, from the order
+ * confirmation email): never keys, only "sign in". A guest order whose keys were emailed also says
+ * where they went, masked; every other order (unknown, foreign, with an account) answers the same.
+ */
+export async function answerSignedOut({ shop, orderId }: { shop: string; orderId: bigint }): Promise<CustomerKeysAnswer> {
+  const guest = await guestDeliveryInfo({ shop, orderId });
+  return guest ? { state: "sign-in", keys: [], guest } : { state: "sign-in", keys: [] };
 }
 
 /** Keys for a signed-in customer: only for that customer's own order in that shop. */

@@ -7,11 +7,11 @@
 // then marked. A server that dies between sending and marking sends it again after the lease.
 import nodemailer, { type Transporter } from "nodemailer";
 import type SMTPTransport from "nodemailer/lib/smtp-transport";
-import type { MailKind, MailState } from "@prisma/client";
+import type { MailKind, MailState, Prisma } from "@prisma/client";
 import { z } from "zod";
 import prisma from "~/db.server";
 import { mailSettings } from "~/config.server";
-import { col, prismaDb, sql } from "~/sql.server";
+import { col, prismaDb, sql, transaction } from "~/sql.server";
 import type { PrismaLike } from "./audit.server";
 import { exportAttachment } from "./export-files.server";
 import { NOW_UTC } from "./jobs.server";
@@ -46,6 +46,10 @@ export interface QueueMailInput {
   text: string;
   html?: string | null;
   jobId?: number | null;
+  /** The key delivery the message carries (its content is rendered when it is sent). */
+  deliveryId?: number | null;
+  /** Why there is no recipient, when `to` is empty (shown to the merchant). */
+  noRecipient?: string;
   /** The transaction making the change the message reports. */
   tx?: PrismaLike;
 }
@@ -54,7 +58,18 @@ export interface QueueMailInput {
  * Queues a message. With no recipient (a shop without any email address) it is recorded as failed
  * with the reason, so the merchant sees what they missed and can set an address and retry.
  */
-export async function queueMail({ shopId, kind, to, subject, text, html = null, jobId = null, tx }: QueueMailInput) {
+export async function queueMail({
+  shopId,
+  kind,
+  to,
+  subject,
+  text,
+  html = null,
+  jobId = null,
+  deliveryId = null,
+  noRecipient = NO_RECIPIENT,
+  tx,
+}: QueueMailInput) {
   const db = tx ?? prisma;
   const recipient = to.trim();
   return db.mailMessage.create({
@@ -66,7 +81,8 @@ export async function queueMail({ shopId, kind, to, subject, text, html = null, 
       text,
       html,
       jobId,
-      ...(recipient ? {} : { state: "FAILED", lastError: NO_RECIPIENT }),
+      deliveryId,
+      ...(recipient ? {} : { state: "FAILED", lastError: noRecipient }),
     },
     select: { id: true },
   });
@@ -105,14 +121,51 @@ export function closeMailTransport() {
 const claimedMail = {
   id: col.int,
   shop_id: col.int,
-  kind: z.enum(["EXPORT", "LOW_STOCK", "DATA_REQUEST"]) satisfies z.ZodType<MailKind>,
+  kind: z.enum(["EXPORT", "LOW_STOCK", "DATA_REQUEST", "KEY_DELIVERY", "DELIVERY_TEST"]) satisfies z.ZodType<MailKind>,
   to: col.text,
   subject: col.text,
   text: col.text,
   html: col.text.nullable(),
   job_id: col.int.nullable(),
+  delivery_id: col.int.nullable(),
   attempts: col.int,
 };
+
+export type ClaimedMail = z.output<z.ZodObject<typeof claimedMail>>;
+
+/** A message rendered when it is sent, rather than stored when it was queued. */
+export interface RenderedMail {
+  subject: string;
+  text: string;
+  html: string;
+  from?: { name: string; address: string };
+  replyTo?: string;
+  messageId?: string;
+}
+
+/**
+ * How one kind of message is made (a key delivery: its keys as they are at sending time) and what
+ * its sending changes, in the transaction that marks it sent. `render` may answer `skip` with the
+ * reason there is nothing to send any more.
+ */
+export interface MailContent {
+  render(message: ClaimedMail, settings: { from: string }): Promise<RenderedMail | { skip: string } | null>;
+  sent?(tx: Prisma.TransactionClient, message: ClaimedMail): Promise<void>;
+}
+
+declare global {
+  var __keyshelfMailContent: Map<MailKind, MailContent> | undefined;
+}
+
+const mailContent = (globalThis.__keyshelfMailContent ??= new Map<MailKind, MailContent>());
+
+export function registerMailContent(kind: MailKind, content: MailContent) {
+  mailContent.set(kind, content);
+}
+
+class SkippedMail extends Error {
+  readonly permanent = true;
+}
 
 /** SMTP answers that no retry will change: unknown mailbox, relaying refused, bad address. */
 function isPermanent(error: unknown) {
@@ -150,20 +203,26 @@ export async function deliverDueMail({ limit = 20 }: { limit?: number } = {}) {
       FOR UPDATE SKIP LOCKED
       LIMIT ${limit}
     )
-    RETURNING m."id", m."shop_id", m."kind", m."to", m."subject", m."text", m."html", m."job_id", m."attempts"`,
+    RETURNING m."id", m."shop_id", m."kind", m."to", m."subject", m."text", m."html", m."job_id", m."delivery_id", m."attempts"`,
   );
 
   for (const message of claimed) {
     try {
       if (!message.to.trim()) throw Object.assign(new Error(NO_RECIPIENT), { permanent: true });
+      const content = mailContent.get(message.kind);
+      const rendered = content ? await content.render(message, { from }) : null;
+      if (content && !rendered) throw new SkippedMail("Nothing to send: what this message was about no longer exists.");
+      if (rendered && "skip" in rendered) throw new SkippedMail(rendered.skip);
       const attachment =
         message.job_id === null ? null : await exportAttachment({ shopId: message.shop_id, jobId: message.job_id });
       await transport.sendMail({
-        from,
+        from: rendered?.from ?? from,
         to: message.to,
-        subject: message.subject,
-        text: message.text,
-        ...(message.html ? { html: message.html } : {}),
+        subject: rendered?.subject ?? message.subject,
+        text: rendered?.text ?? message.text,
+        ...(rendered ? { html: rendered.html } : message.html ? { html: message.html } : {}),
+        ...(rendered?.replyTo ? { replyTo: rendered.replyTo } : {}),
+        ...(rendered?.messageId ? { messageId: rendered.messageId } : {}),
         ...(attachment
           ? {
               attachments: [
@@ -172,9 +231,20 @@ export async function deliverDueMail({ limit = 20 }: { limit?: number } = {}) {
             }
           : {}),
       });
-      await prismaDb(prisma).run(sql`
-        UPDATE "mail_message" SET "state" = 'SENT', "sent_at" = ${NOW_UTC}, "last_error" = NULL
+      const markSent = (db: ReturnType<typeof prismaDb>) =>
+        db.run(sql`
+        UPDATE "mail_message" SET "state" = 'SENT', "sent_at" = ${NOW_UTC}, "last_error" = NULL,
+          "subject" = ${rendered?.subject ?? message.subject}
         WHERE "id" = ${message.id}`);
+      if (content?.sent) {
+        const sent = content.sent;
+        await transaction(async (tx) => {
+          await markSent(prismaDb(tx));
+          await sent(tx, message);
+        });
+      } else {
+        await markSent(prismaDb(prisma));
+      }
       outcome.sent += 1;
     } catch (error) {
       const giveUp = isPermanent(error) || message.attempts >= MAX_MAIL_ATTEMPTS;
@@ -239,10 +309,11 @@ export async function countWaitingMail({ shopId }: { shopId: number }) {
 export async function retryMail({ shopId, mailId }: { shopId: number; mailId: number }) {
   const message = await prisma.mailMessage.findFirst({
     where: { id: mailId, shopId, state: { not: "SENT" } },
-    select: { to: true, shop: { select: { email: true, reportEmail: true } } },
+    select: { to: true, kind: true, shop: { select: { email: true, reportEmail: true } } },
   });
   if (!message) return "not-found" as const;
-  const to = message.to || reportAddress(message.shop);
+  // A customer's keys never go to the merchant's address instead: resend them from the order page.
+  const to = message.to || (message.kind === "KEY_DELIVERY" ? "" : reportAddress(message.shop));
   if (!to) return "no-address" as const;
   await prismaDb(prisma).run(sql`
     UPDATE "mail_message" SET "state" = 'QUEUED', "attempts" = 0, "next_attempt_at" = ${NOW_UTC},

@@ -131,6 +131,8 @@ export interface OrderKeyRow {
   retiredAt: Date | null;
   retireReason: RetireReason | null;
   lineId: number | null;
+  /** When the delivery email that carried this key was sent (null: not emailed, or not yet). */
+  emailedAt: Date | null;
 }
 
 export interface OrderDetail {
@@ -206,8 +208,16 @@ export async function getOrderDetail({ shopId, orderId }: { shopId: number; orde
       retiredAt: true,
       retireReason: true,
       orderLineId: true,
+      deliveryId: true,
     },
   });
+  const deliveryIds = [...new Set(keys.flatMap((key) => (key.deliveryId === null ? [] : [key.deliveryId])))];
+  const sent = deliveryIds.length
+    ? await prisma.mailMessage.findMany({
+        where: { shopId, deliveryId: { in: deliveryIds }, state: "SENT" },
+        select: { deliveryId: true, sentAt: true },
+      })
+    : [];
   return {
     ...order,
     shopifyId: order.shopifyId.toString(),
@@ -217,6 +227,10 @@ export async function getOrderDetail({ shopId, orderId }: { shopId: number; orde
       tagName: tag?.name ?? null,
       pendingInTag: line.source === "TAG" ? (tag?.pendingCount ?? null) : null,
     })),
-    keys: keys.map(({ orderLineId, ...key }) => ({ ...key, lineId: orderLineId })),
+    keys: keys.map(({ orderLineId, deliveryId, ...key }) => ({
+      ...key,
+      lineId: orderLineId,
+      emailedAt: sent.find((mail) => deliveryId !== null && mail.deliveryId === deliveryId)?.sentAt ?? null,
+    })),
   };
 }

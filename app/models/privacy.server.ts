@@ -96,6 +96,8 @@ export async function compileCustomerData(event: LifecycleEvent): Promise<Outcom
             name: true,
             shopifyId: true,
             email: true,
+            customerFirstName: true,
+            customerLocale: true,
             placedAt: true,
             cancelledAt: true,
             keys: {
@@ -128,6 +130,8 @@ export async function compileCustomerData(event: LifecycleEvent): Promise<Outcom
           (order.cancelledAt ? `, cancelled ${order.cancelledAt.toISOString()}` : ""),
       );
       if (order.email) lines.push(`  Email: ${order.email}`);
+      if (order.customerFirstName) lines.push(`  First name: ${order.customerFirstName}`);
+      if (order.customerLocale) lines.push(`  Language: ${order.customerLocale}`);
       if (order.keys.length === 0) lines.push("  No licence keys.");
       for (const key of order.keys) {
         const seen = key.usedAt ? `, viewed ${key.usedAt.toISOString()}` : "";
@@ -171,15 +175,25 @@ export async function redactCustomer(event: LifecycleEvent): Promise<Outcome> {
     const shop = await tx.shop.findUnique({ where: { domain: event.shopDomain }, select: { id: true } });
     if (!shop) return "ignored";
     const or = sameCustomer(request.customer, request.orders_to_redact);
-    const { count } = or.length
-      ? await tx.order.updateMany({ where: { shopId: shop.id, OR: or }, data: { customerId: null, email: null } })
-      : { count: 0 };
+    const orders = or.length
+      ? await tx.order.findMany({ where: { shopId: shop.id, OR: or }, select: { id: true } })
+      : [];
+    const orderIds = orders.map((order) => order.id);
+    const { count } = await tx.order.updateMany({
+      where: { shopId: shop.id, id: { in: orderIds } },
+      data: { customerId: null, email: null, customerFirstName: null, customerLocale: null },
+    });
+    // The delivery emails' records keep their state, not the address they went to.
+    await tx.mailMessage.updateMany({
+      where: { shopId: shop.id, delivery: { orderId: { in: orderIds } } },
+      data: { to: "" },
+    });
     await recordAudit({
       tx,
       shopId: shop.id,
       actor: "Shopify",
       action: "privacy.redact_customer",
-      summary: `Shopify asked to erase a customer: their email and customer id were removed from ${count} ${count === 1 ? "order" : "orders"}`,
+      summary: `Shopify asked to erase a customer: their email, name and customer id were removed from ${count} ${count === 1 ? "order" : "orders"}`,
       count,
     });
     return "done";

@@ -2,15 +2,34 @@
 // and alerts go) and the low-stock thresholds of the tags that hand out keys.
 import prisma from "~/db.server";
 import { ASSIGN_TRIGGER_LABELS, CANCEL_POLICY_LABELS, type SettingsInput } from "~/lib/settings";
+import { DELIVERY_MODE_LABELS, type DeliverySettingsInput } from "~/lib/delivery-email";
 import { LibraryError } from "~/lib/library";
 import { col, prismaDb, sql, transaction } from "~/sql.server";
 import { recordAudit } from "./audit.server";
 import { checkLowStock } from "./low-stock.server";
 
+const DELIVERY_FIELDS = {
+  deliveryEmailEnabled: true,
+  deliveryMode: true,
+  deliverySenderName: true,
+  deliveryReplyTo: true,
+  deliverySubject: true,
+  deliveryBody: true,
+  deliveryLocale: true,
+  guestResendAllowed: true,
+} as const;
+
 export async function getSettings({ shopId }: { shopId: number }) {
   const shop = await prisma.shop.findUniqueOrThrow({
     where: { id: shopId },
-    select: { assignTrigger: true, cancelPolicy: true, reportEmail: true, email: true },
+    select: {
+      assignTrigger: true,
+      cancelPolicy: true,
+      reportEmail: true,
+      email: true,
+      name: true,
+      ...DELIVERY_FIELDS,
+    },
   });
   // Thresholds matter for the tags products draw from; the "No tag" pool counts when linked.
   const tags = await prismaDb(prisma).rows(
@@ -99,4 +118,45 @@ export async function setLowStockThresholds({
   });
   await checkLowStock({ shopId, tagIds: changed });
   return { changed: changed.length };
+}
+
+/**
+ * The delivery email's settings. Turning the email on starts it from now: keys handed out while it
+ * was off are not mailed afterwards.
+ */
+export async function updateDeliverySettings({
+  shopId,
+  actor,
+  input,
+}: {
+  shopId: number;
+  actor: string;
+  input: DeliverySettingsInput;
+}) {
+  return transaction(async (tx) => {
+    const before = await tx.shop.findUniqueOrThrow({ where: { id: shopId }, select: DELIVERY_FIELDS });
+    await tx.shop.update({
+      where: { id: shopId },
+      data: {
+        ...input,
+        ...(input.deliveryEmailEnabled && !before.deliveryEmailEnabled ? { deliverySince: new Date() } : {}),
+      },
+    });
+    const changes: string[] = [];
+    if (before.deliveryEmailEnabled !== input.deliveryEmailEnabled)
+      changes.push(input.deliveryEmailEnabled ? "delivery email turned on" : "delivery email turned off");
+    if (before.deliveryMode !== input.deliveryMode)
+      changes.push(`delivery email: ${DELIVERY_MODE_LABELS[input.deliveryMode].toLowerCase()}`);
+    if (before.deliverySenderName !== input.deliverySenderName) changes.push("sender name");
+    if (before.deliveryReplyTo !== input.deliveryReplyTo) changes.push("reply-to address");
+    if (before.deliverySubject !== input.deliverySubject || before.deliveryBody !== input.deliveryBody)
+      changes.push("delivery email template");
+    if (before.deliveryLocale !== input.deliveryLocale) changes.push(`email language ${input.deliveryLocale}`);
+    if (before.guestResendAllowed !== input.guestResendAllowed)
+      changes.push(input.guestResendAllowed ? "customers may ask for the email again" : "customers may not ask for the email again");
+    if (changes.length) {
+      await recordAudit({ tx, shopId, actor, action: "settings.delivery", summary: `Settings changed: ${changes.join("; ")}` });
+    }
+    return { changed: changes.length };
+  });
 }

@@ -96,7 +96,13 @@ export async function action({ request }: ActionFunctionArgs) {
   }
 }
 
-const MAIL_KIND_LABELS = { EXPORT: "Export", LOW_STOCK: "Stock alert", DATA_REQUEST: "Data request" } as const;
+const MAIL_KIND_LABELS = {
+  EXPORT: "Export",
+  LOW_STOCK: "Stock alert",
+  DATA_REQUEST: "Data request",
+  KEY_DELIVERY: "Keys to a customer",
+  DELIVERY_TEST: "Test delivery email",
+} as const;
 
 type LoaderData = ReturnType<typeof useLoaderData<typeof loader>>;
 

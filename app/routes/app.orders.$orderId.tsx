@@ -10,6 +10,9 @@ import { KEY_ACTIONS } from "~/lib/orders";
 import { LibraryError } from "~/lib/library";
 import { changeOrderKey } from "~/models/order-keys.server";
 import { getOrderDetail } from "~/models/orders.server";
+import { listOrderDeliveries, resendKeys } from "~/models/fulfilment/key-delivery.server";
+import { isMailConfigured } from "~/models/mailer.server";
+import { emailField } from "~/lib/input";
 import { requireId } from "~/lib/input";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
@@ -21,7 +24,13 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const orderId = requireId(params.orderId);
   try {
     const order = await getOrderDetail({ shopId: shop.id, orderId });
-    return json({ order, timeZone: shop.ianaTimezone });
+    const deliveries = await listOrderDeliveries({ shopId: shop.id, orderId });
+    return json({
+      order,
+      deliveries,
+      delivery: { enabled: shop.deliveryEmailEnabled, mode: shop.deliveryMode, mailConfigured: isMailConfigured() },
+      timeZone: shop.ianaTimezone,
+    });
   } catch (error) {
     if (error instanceof LibraryError && error.status === 404) throw new Response(error.message, { status: 404 });
     throw error;
@@ -33,6 +42,18 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const orderId = requireId(params.orderId);
   const form = await readForm(request);
   const intent = String(form.get("intent") ?? "");
+  if (intent === "resend") {
+    const to = emailField.safeParse(form.get("to") ?? "");
+    if (!to.success) return json<OrderKeyActionResult>({ ok: false, error: to.error.issues[0].message, field: "to" }, { status: 422 });
+    try {
+      const queued = await resendKeys({ shopId: shop.id, orderId, to: to.data, actor });
+      return json<OrderKeyActionResult>({ ok: true, message: `Keys email queued for ${queued.to}` });
+    } catch (error) {
+      if (error instanceof LibraryError)
+        return json<OrderKeyActionResult>({ ok: false, error: error.message, field: "to" }, { status: error.status });
+      throw error;
+    }
+  }
   const action = z.enum(KEY_ACTIONS).safeParse(intent);
   if (!action.success) return json<OrderKeyActionResult>({ ok: false, error: "Unknown action." }, { status: 400 });
   try {
@@ -52,6 +73,6 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function OrderDetail() {
-  const { order, timeZone } = useLoaderData<typeof loader>();
-  return <OrderDetailPage order={order} timeZone={timeZone} />;
+  const { order, deliveries, delivery, timeZone } = useLoaderData<typeof loader>();
+  return <OrderDetailPage order={order} deliveries={deliveries} delivery={delivery} timeZone={timeZone} />;
 }

@@ -11,8 +11,12 @@ import { settingsSchema } from "~/lib/settings";
 import { thresholdSchema } from "~/lib/stock";
 import { LibraryError } from "~/lib/library";
 import { UNTAGGED_TAG } from "~/lib/tags";
-import { getSettings, setLowStockThresholds, updateSettings } from "~/models/settings.server";
-import { parseId } from "~/lib/input";
+import { getSettings, setLowStockThresholds, updateDeliverySettings, updateSettings } from "~/models/settings.server";
+import { deliverySettingsSchema } from "~/lib/delivery-email";
+import { isMailConfigured, reportAddress } from "~/models/mailer.server";
+import { sendTestDeliveryEmail } from "~/models/fulfilment/key-delivery.server";
+import type { SettingsPageProps } from "~/components/SettingsPage";
+import { emailField, parseId } from "~/lib/input";
 
 export const meta: MetaFunction = () => [{ title: "Settings · Keyshelf" }];
 
@@ -20,9 +24,25 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const { shop } = await requireAdmin(request);
   const settings = await getSettings({ shopId: shop.id });
   return json({
-    ...settings,
+    assignTrigger: settings.assignTrigger,
+    cancelPolicy: settings.cancelPolicy,
+    reportEmail: settings.reportEmail,
+    email: settings.email,
     tags: settings.tags.map((tag) => ({ ...tag, name: tag.kind === "UNTAGGED" ? UNTAGGED_TAG : tag.name })),
-  });
+    delivery: {
+      shopName: settings.name,
+      mailConfigured: isMailConfigured(),
+      deliveryEmailEnabled: settings.deliveryEmailEnabled,
+      deliveryMode: settings.deliveryMode,
+      deliverySenderName: settings.deliverySenderName,
+      deliveryReplyTo: settings.deliveryReplyTo,
+      deliverySubject: settings.deliverySubject,
+      deliveryBody: settings.deliveryBody,
+      deliveryLocale: settings.deliveryLocale,
+      guestResendAllowed: settings.guestResendAllowed,
+      testAddress: reportAddress(settings),
+    },
+  } satisfies SettingsPageProps);
 }
 
 
@@ -42,6 +62,36 @@ export async function action({ request }: ActionFunctionArgs) {
           return json<SettingsActionResult>({ ok: false, intent, errors: fieldErrors(parsed.error) }, { status: 422 });
         await updateSettings({ shopId: shop.id, actor, input: parsed.data });
         return json<SettingsActionResult>({ ok: true, intent, message: "Settings saved" });
+      }
+      case "delivery": {
+        const parsed = deliverySettingsSchema.safeParse({
+          deliveryEmailEnabled: form.get("deliveryEmailEnabled") === "true",
+          deliveryMode: form.get("deliveryMode"),
+          deliverySenderName: form.get("deliverySenderName") ?? "",
+          deliveryReplyTo: form.get("deliveryReplyTo") ?? "",
+          deliverySubject: form.get("deliverySubject") ?? "",
+          deliveryBody: form.get("deliveryBody") ?? "",
+          deliveryLocale: form.get("deliveryLocale"),
+          guestResendAllowed: form.get("guestResendAllowed") === "true",
+        });
+        if (!parsed.success)
+          return json<SettingsActionResult>({ ok: false, intent, errors: fieldErrors(parsed.error) }, { status: 422 });
+        await updateDeliverySettings({ shopId: shop.id, actor, input: parsed.data });
+        return json<SettingsActionResult>({ ok: true, intent, message: "Delivery email saved" });
+      }
+      case "delivery-test": {
+        const to = emailField.safeParse(form.get("testTo") ?? "");
+        if (!to.success)
+          return json<SettingsActionResult>(
+            { ok: false, intent, errors: { testTo: to.error.issues[0].message } },
+            { status: 422 },
+          );
+        const queued = await sendTestDeliveryEmail({ shopId: shop.id, actor, to: to.data });
+        return json<SettingsActionResult>({
+          ok: true,
+          intent,
+          message: isMailConfigured() ? `Test email queued for ${queued.to}` : `Test email queued for ${queued.to}; it is sent once SMTP is set up`,
+        });
       }
       case "thresholds": {
         // Fields "threshold:<tagId>": a number, or empty for no threshold.

@@ -167,7 +167,7 @@ export async function keysOfOrder(shopifyId: number | bigint) {
   return prisma.licenseKey.findMany({
     where: { order: { shopifyId: BigInt(shopifyId) } },
     orderBy: { id: "asc" },
-    select: { value: true, status: true, type: true, orderLineId: true },
+    select: { id: true, value: true, status: true, type: true, orderLineId: true },
   });
 }
 

@@ -57,7 +57,7 @@ export function sessionToken({
 
 /** The shop's row and a stored offline session, as after installation. */
 export async function installShop(shop: string) {
-  const scope = (process.env.SCOPES ?? "read_orders,read_products,read_customers");
+  const scope = (process.env.SCOPES ?? "read_orders,read_products");
   await prisma.session.upsert({
     where: { id: `offline_${shop}` },
     create: { id: `offline_${shop}`, shop, state: "", isOnline: false, scope, accessToken: `token-${shop}` },

@@ -17,6 +17,7 @@ const ORDER_ID = 5_600_000_000_001n;
 const CUSTOMER = 7_100_000_000_001n;
 const CONFIRMATION = "XPAV284CT";
 const PREPARING = { state: "preparing", keys: [] };
+const SIGN_IN = { state: "sign-in", keys: [] };
 
 function customerRequest(orderId: string | bigint, token: string | null, init: { method?: string } = {}) {
   const headers: Record<string, string> = { "User-Agent": BROWSER_UA, Origin: EXTENSION_ORIGIN };
@@ -41,6 +42,47 @@ async function askAsCustomer(options: Partial<ExtensionTokenOptions> & { orderId
     customerRequest(orderId, customerAccountToken({ shop: TEST_SHOP, customerId: CUSTOMER, ...token })),
   );
   return { response, body: response.status === 200 ? await response.json() : null };
+}
+
+function resendRequest(orderId: bigint, token: string) {
+  return new Request(new URL(`/api/customer-account/orders/${orderId}/licence-keys/resend`, TEST_APP_URL), {
+    method: "POST",
+    headers: {
+      "User-Agent": BROWSER_UA,
+      Origin: EXTENSION_ORIGIN,
+      Authorization: `Bearer ${token}`,
+      "Content-Type": "application/json",
+    },
+    body: "{}",
+  });
+}
+
+/** A guest checkout (no customer account) whose delivery email went out. */
+async function seedGuestOrderEmailed() {
+  const seeded = await seedOrderWithKeys({
+    shop: TEST_SHOP,
+    shopifyId: ORDER_ID,
+    customerId: null,
+    name: "#1002",
+    lines: [{ title: "PhotoForge Pro", keys: ["PFP-GUEST-0001"] }],
+  });
+  await prisma.order.update({ where: { id: seeded.order.id }, data: { email: "guest@example.com" } });
+  const delivery = await prisma.keyDelivery.create({
+    data: { shopId: seeded.shop.id, orderId: seeded.order.id, reason: "NEW", requestedBy: "Keyshelf", mode: "KEYS" },
+  });
+  await prisma.mailMessage.create({
+    data: {
+      shopId: seeded.shop.id,
+      kind: "KEY_DELIVERY",
+      to: "guest@example.com",
+      subject: "Licence keys",
+      text: "",
+      deliveryId: delivery.id,
+      state: "SENT",
+      sentAt: new Date(),
+    },
+  });
+  return seeded;
 }
 
 async function keyStates() {
@@ -145,14 +187,62 @@ describe("GET /api/customer-account/orders/:orderId/licence-keys", () => {
     expect((await keyStates()).every((key) => key.status === "ASSIGNED")).toBe(true);
   });
 
-  it("gives a token that names no customer nothing (guest orders have no owner to prove)", async () => {
-    await seedOrderWithKeys({
-      shop: TEST_SHOP,
-      shopifyId: ORDER_ID,
-      customerId: null,
-      lines: [{ title: "X", keys: ["K-1"] }],
+  it("asks a signed-out visitor (a token that names no customer) to sign in, and shows no keys", async () => {
+    await seedStandardOrder();
+    const { response, body } = await askAsCustomer({ customerId: null });
+    expect(response.status).toBe(200);
+    expect(body).toEqual(SIGN_IN);
+    expect((await keyStates()).every((key) => key.status === "ASSIGNED")).toBe(true);
+  });
+
+  it("tells a signed-out visitor of a guest order where its keys were emailed, masked, and nothing of other orders", async () => {
+    const { order } = await seedGuestOrderEmailed();
+    expect((await askAsCustomer({ customerId: null })).body).toEqual({
+      state: "sign-in",
+      keys: [],
+      guest: { email: "g***@example.com", canResend: true },
     });
-    expect((await askAsCustomer({ customerId: null })).body).toEqual(PREPARING);
+    // An unknown order, another shop's token, a guest order whose email never went out: just "sign in".
+    expect((await askAsCustomer({ customerId: null, orderId: ORDER_ID + 1n })).body).toEqual(SIGN_IN);
+    expect((await askAsCustomer({ customerId: null, shop: OTHER_SHOP })).body).toEqual(SIGN_IN);
+    await prisma.mailMessage.updateMany({ where: { delivery: { orderId: order.id } }, data: { state: "QUEUED" } });
+    expect((await askAsCustomer({ customerId: null })).body).toEqual(SIGN_IN);
+  });
+
+  it("emails a guest order's keys again on request, only to the order's address, at most 3 times an hour", async () => {
+    const { order } = await seedGuestOrderEmailed();
+    const token = customerAccountToken({ shop: TEST_SHOP, customerId: null });
+    const answers = [];
+    for (let i = 0; i < 4; i++) {
+      const response = await handle(resendRequest(ORDER_ID, token));
+      answers.push({ status: response.status, body: await response.json(), retryAfter: response.headers.get("Retry-After") });
+    }
+    expect(answers.slice(0, 3).map((a) => [a.status, a.body])).toEqual([
+      [202, { sent: true, email: "g***@example.com" }],
+      [202, { sent: true, email: "g***@example.com" }],
+      [202, { sent: true, email: "g***@example.com" }],
+    ]);
+    expect(answers[3].status).toBe(429);
+    expect(answers[3].body.error).toBe("RATE_LIMITED");
+    expect(Number(answers[3].retryAfter)).toBeGreaterThan(3_500);
+    expect(answers[3].body.retryAfterSeconds).toBe(Number(answers[3].retryAfter));
+    const resends = await prisma.mailMessage.findMany({ where: { delivery: { orderId: order.id, reason: "RESEND" } } });
+    expect(resends.map((mail) => mail.to)).toEqual(["guest@example.com", "guest@example.com", "guest@example.com"]);
+  });
+
+  it("refuses a resend for an order with a customer account, or when the merchant does not allow it", async () => {
+    await seedStandardOrder();
+    const token = customerAccountToken({ shop: TEST_SHOP, customerId: null });
+    const response = await handle(resendRequest(ORDER_ID, token));
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({ error: "NOT_AVAILABLE" });
+
+    await resetDatabase();
+    await seedGuestOrderEmailed();
+    await prisma.shop.updateMany({ data: { guestResendAllowed: false } });
+    expect((await askAsCustomer({ customerId: null })).body.guest).toEqual({ email: "g***@example.com", canResend: false });
+    expect((await handle(resendRequest(ORDER_ID, token))).status).toBe(404);
+    expect(await prisma.keyDelivery.count({ where: { reason: "RESEND" } })).toBe(0);
   });
 
   it("answers a missing order as not arrived yet", async () => {

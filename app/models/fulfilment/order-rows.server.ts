@@ -5,7 +5,7 @@
 // A line carries keys when its product (or its variant) is linked: linkOfEachItem is the one place
 // of that rule. A line's keys_assigned counts its Assigned and Used keys; keys_needed -
 // keys_assigned is what it is owed (a CHECK constraint keeps it >= 0).
-import { orderEmail, type OrderPayload } from "~/lib/shopify-payloads";
+import { customerFirstName, orderEmail, type OrderPayload } from "~/lib/shopify-payloads";
 import { sql, type Raw, type Sql } from "~/sql.server";
 
 /** Timestamps travel as ISO strings with their zone: sessions run in UTC, columns hold UTC. */
@@ -23,6 +23,8 @@ export interface OrderColumns {
   shopify_id: string;
   name: string;
   email: string | null;
+  customer_locale: string | null;
+  customer_first_name: string | null;
   customer_id: string | null;
   confirmation_number: string | null;
   financial_status: string | null;
@@ -39,6 +41,8 @@ export function orderColumns(
     shopify_id: String(order.id),
     name: order.name,
     email: orderEmail(order),
+    customer_locale: order.customer_locale?.slice(0, 35) ?? null,
+    customer_first_name: customerFirstName(order)?.slice(0, 255) ?? null,
     customer_id: order.customer?.id == null ? null : String(order.customer.id),
     confirmation_number: order.confirmation_number,
     financial_status: order.financial_status,
@@ -56,7 +60,8 @@ export function orderRow(
 ) {
   return sql`
     SELECT NULL::int AS id, ${shopId}::int AS shop_id, ${columns.shopify_id}::bigint AS shopify_id, ${columns.name}::text AS name,
-      ${columns.email}::text AS email, ${columns.customer_id}::bigint AS customer_id,
+      ${columns.email}::text AS email, ${columns.customer_locale}::text AS customer_locale,
+      ${columns.customer_first_name}::text AS customer_first_name, ${columns.customer_id}::bigint AS customer_id,
       ${columns.confirmation_number}::text AS confirmation_number, ${columns.financial_status}::text AS financial_status,
       ${carriesKeys}::boolean AS carries_keys, ${awaitingPayment}::boolean AS awaiting_payment, 0 AS shortfall,
       ${columns.placed_at}::timestamptz AS placed_at, ${columns.paid_at}::timestamptz AS paid_at,
@@ -70,10 +75,10 @@ export function orderRow(
  */
 export function insertOrders(rows: Sql, tail: Sql) {
   return sql`
-    INSERT INTO "order" ("id", "shop_id", "shopify_id", "name", "email", "customer_id", "confirmation_number",
+    INSERT INTO "order" ("id", "shop_id", "shopify_id", "name", "email", "customer_locale", "customer_first_name", "customer_id", "confirmation_number",
       "financial_status", "carries_keys", "awaiting_payment", "shortfall", "placed_at", "paid_at", "cancelled_at", "updated_at")
     SELECT COALESCE(r.id, nextval(pg_get_serial_sequence('"order"', 'id'))::int), r.shop_id, r.shopify_id, r.name, r.email,
-      r.customer_id, r.confirmation_number, r.financial_status, r.carries_keys, r.awaiting_payment, r.shortfall,
+      r.customer_locale, r.customer_first_name, r.customer_id, r.confirmation_number, r.financial_status, r.carries_keys, r.awaiting_payment, r.shortfall,
       r.placed_at, r.paid_at, r.cancelled_at, now()
     FROM (${rows}) r
     ORDER BY r.shop_id, r.shopify_id

@@ -402,7 +402,7 @@ function newOrdersStatement(entries: NewOrderEntry[]) {
     WITH entry AS (
       SELECT * FROM jsonb_to_recordset(${JSON.stringify(entries.map((entry, i) => ({ ...entry, i })))}::jsonb) AS e(
         i int, shop text, topic text, event_id text, webhook_id text, shopify_id bigint, name text, email text,
-        customer_id bigint, confirmation_number text, financial_status text, paid_now boolean, cancelled boolean,
+        customer_locale text, customer_first_name text, customer_id bigint, confirmation_number text, financial_status text, paid_now boolean, cancelled boolean,
         placed_at timestamptz, paid_at timestamptz, cancelled_at timestamptz, items jsonb)
     ), ctx AS (
       SELECT e.*, s."id" AS shop_id, s."uninstalled_at" IS NULL AS installed,
@@ -446,7 +446,8 @@ function newOrdersStatement(entries: NewOrderEntry[]) {
       FROM gate
     ), new_order AS (${insertOrders(
       sql`
-        SELECT gate.order_id AS id, gate.shop_id, gate.shopify_id, gate.name, gate.email, gate.customer_id,
+        SELECT gate.order_id AS id, gate.shop_id, gate.shopify_id, gate.name, gate.email, gate.customer_locale,
+          gate.customer_first_name, gate.customer_id,
           gate.confirmation_number, gate.financial_status, c.carries AS carries_keys,
           c.carries AND NOT gate.due AND NOT gate.cancelled AS awaiting_payment, p.needed - p.assigned AS shortfall,
           gate.placed_at, gate.paid_at, gate.cancelled_at
