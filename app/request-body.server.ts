@@ -3,7 +3,7 @@
 // a declared Content-Length over the limit is refused before a byte is read, and the stream is
 // counted as it arrives, so a body that lies about its length (or sends none) is cut off at the
 // limit. Over the limit is a 413, a body that is not a form is a 400; nothing is buffered beyond it.
-// Webhook bodies have their own limit in app/webhooks.server.ts (Shopify's deliveries, 10 MB).
+// Webhook bodies use the same reader with their own limit (app/webhooks.server.ts, 10 MB).
 import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import busboy from "busboy";
@@ -26,9 +26,16 @@ function declaredTooLarge(request: Request, maxBytes: number) {
   return Number.isFinite(declared) && declared > maxBytes;
 }
 
-/** The body's bytes, at most `maxBytes` of them; a thrown 413 past that. */
-async function readLimited(request: Request, maxBytes: number): Promise<Buffer> {
-  if (declaredTooLarge(request, maxBytes)) throw tooLarge(maxBytes);
+/**
+ * The body's bytes, at most `maxBytes` of them; past that, the thrown `refusal` (a 413 saying the
+ * limit, unless the caller words its own).
+ */
+export async function readLimited(
+  request: Request,
+  maxBytes: number,
+  refusal: () => Response = () => tooLarge(maxBytes),
+): Promise<Buffer> {
+  if (declaredTooLarge(request, maxBytes)) throw refusal();
   if (!request.body) return Buffer.alloc(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -39,7 +46,7 @@ async function readLimited(request: Request, maxBytes: number): Promise<Buffer> 
     size += value.byteLength;
     if (size > maxBytes) {
       await reader.cancel();
-      throw tooLarge(maxBytes);
+      throw refusal();
     }
     chunks.push(value);
   }

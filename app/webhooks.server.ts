@@ -2,6 +2,7 @@
 // bad one, 400 on missing headers): malformed bodies and payloads answer 400, handled events 200.
 import { isShopDomain } from "~/lib/input";
 import { InvalidPayloadError } from "~/lib/shopify-payloads";
+import { readLimited } from "~/request-body.server";
 
 /**
  * Shopify's largest deliveries (orders with hundreds of lines) are a few MB. Anything far beyond that is
@@ -19,7 +20,6 @@ export const MAX_WEBHOOK_BYTES = 10 * 1024 * 1024;
  */
 export async function readWebhook(request: Request): Promise<Request> {
   const tooLarge = () => new Response("The webhook body is too large.", { status: 413 });
-  if (Number(request.headers.get("Content-Length") ?? 0) > MAX_WEBHOOK_BYTES) throw tooLarge();
   // Shopify only ever names a shop by its myshopify domain; the library would throw on anything else.
   const shop = request.headers.get("X-Shopify-Shop-Domain");
   if (shop !== null && !isShopDomain(shop)) {
@@ -30,20 +30,8 @@ export async function readWebhook(request: Request): Promise<Request> {
     if (name.startsWith("x-shopify-") || name.startsWith("shopify-") || name === "content-type") headers.set(name, value);
   }
   if (!request.body) return new Request(request.url, { method: request.method, headers });
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_WEBHOOK_BYTES) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  return new Request(request.url, { method: request.method, headers, body: Buffer.concat(chunks) });
+  const body = await readLimited(request, MAX_WEBHOOK_BYTES, tooLarge);
+  return new Request(request.url, { method: request.method, headers, body: new Uint8Array(body) });
 }
 
 /** `.catch()` for authenticate.webhook: a signed body that is not JSON is a bad request, not a crash. */

@@ -420,17 +420,18 @@ describe("customer-facing endpoints", () => {
   };
 
   it.each([
-    ["another customer of the same shop", () => customerAsk(customerAccountToken({ shop: OTHER_SHOP, customerId: 7_900_000_000_002n }))],
-    ["the same customer id at another shop", () => customerAsk(customerAccountToken({ shop: TEST_SHOP, customerId: B_CUSTOMER }))],
-    ["a token naming no customer", () => customerAsk(customerAccountToken({ shop: OTHER_SHOP, customerId: null }))],
-    ["checkout at another shop with the right confirmation", () => checkoutAsk(checkoutToken({ shop: TEST_SHOP }), B_CONFIRMATION)],
-    ["checkout at the right shop with a guessed confirmation", () => checkoutAsk(checkoutToken({ shop: OTHER_SHOP }), "BRAVOCONF2")],
-  ])("%s gets the answer of an order not arrived yet, and nothing is marked Used", async (_label, request) => {
+    ["another customer of the same shop", () => customerAsk(customerAccountToken({ shop: OTHER_SHOP, customerId: 7_900_000_000_002n })), PREPARING],
+    ["the same customer id at another shop", () => customerAsk(customerAccountToken({ shop: TEST_SHOP, customerId: B_CUSTOMER })), PREPARING],
+    // Signed out (pre-authenticated): asked to sign in, and nothing of the order.
+    ["a token naming no customer", () => customerAsk(customerAccountToken({ shop: OTHER_SHOP, customerId: null })), { state: "sign-in", keys: [] }],
+    ["checkout at another shop with the right confirmation", () => checkoutAsk(checkoutToken({ shop: TEST_SHOP }), B_CONFIRMATION), PREPARING],
+    ["checkout at the right shop with a guessed confirmation", () => checkoutAsk(checkoutToken({ shop: OTHER_SHOP }), "BRAVOCONF2"), PREPARING],
+  ])("%s gets no keys (the answer of an order not arrived yet, or sign in), and nothing is marked Used", async (_label, request, expected) => {
     const before = await snapshotShop(bShopId, OTHER_SHOP);
     const response = await handle(request());
     expect(response.status).toBe(200);
     const body = await response.text();
-    expect(JSON.parse(body)).toEqual(PREPARING);
+    expect(JSON.parse(body)).toEqual(expected);
     for (const marker of [...MARKERS, "BRAVO-SECRET-ORDER-KEY", "Bravo Suite"]) expect(body).not.toContain(marker);
     expect(await snapshotShop(bShopId, OTHER_SHOP)).toEqual(before);
   });
