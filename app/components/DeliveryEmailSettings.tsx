@@ -77,11 +77,12 @@ export function DeliveryEmailSettings(props: DeliverySettingsProps) {
 
   const saved = fetcher.state === "idle" ? fetcher.data : undefined;
   useEffect(() => {
-    if (saved?.ok) {
-      toast(saved.message ?? "Saved");
-      setTouched({});
-    }
+    if (saved?.ok) toast(saved.message ?? "Saved");
   }, [saved, toast]);
+  // Each save starts afresh: its errors show until the merchant edits the field again.
+  useEffect(() => {
+    if (fetcher.state === "submitting") setTouched({});
+  }, [fetcher.state]);
   const tested = test.state === "idle" ? test.data : undefined;
   useEffect(() => {
     if (tested?.ok) toast(tested.message ?? "Test email queued");
