@@ -3,7 +3,7 @@
 // the `shopify` global, so it runs the same in both surfaces, the demo and tests.
 import { useCallback, useEffect, useState } from "preact/hooks";
 
-export type KeysState = "ready" | "preparing" | "waiting" | "none";
+export type KeysState = "ready" | "preparing" | "waiting" | "none" | "sign-in";
 
 export interface LicenceKey {
   value: string;
@@ -11,9 +11,19 @@ export interface LicenceKey {
   status: string;
 }
 
+/** A guest order's delivery email, as the app tells a visitor who is not signed in. */
+export interface GuestDelivery {
+  /** Masked by the app ("a***@example.com"): the visitor has not proved who they are. */
+  email: string;
+  /** The merchant lets the visitor have the keys emailed again (the app rate-limits it). */
+  canResend: boolean;
+}
+
 export interface KeysAnswer {
   state: KeysState;
   keys: LicenceKey[];
+  /** Only with "sign-in", for a guest order whose keys were emailed. */
+  guest?: GuestDelivery;
 }
 
 /** What the block shows. `hidden` renders nothing at all. */
@@ -22,6 +32,8 @@ export type KeysView =
   | { phase: "preparing"; gaveUp: boolean }
   | { phase: "ready"; keys: LicenceKey[] }
   | { phase: "waiting"; keys: LicenceKey[] }
+  | { phase: "sign-in" }
+  | { phase: "guest"; guest: GuestDelivery }
   | { phase: "error" };
 
 /**
@@ -42,13 +54,18 @@ export class KeysRequestError extends Error {
   }
 }
 
-const STATES: readonly string[] = ["ready", "preparing", "waiting", "none"];
+const STATES: readonly string[] = ["ready", "preparing", "waiting", "none", "sign-in"];
 
 /** Defensive reading of the endpoint's JSON: anything unexpected counts as a failed request. */
 export function parseKeysAnswer(body: unknown): KeysAnswer | null {
   if (!body || typeof body !== "object") return null;
-  const { state, keys } = body as { state?: unknown; keys?: unknown };
+  const { state, keys, guest } = body as { state?: unknown; keys?: unknown; guest?: unknown };
   if (typeof state !== "string" || !STATES.includes(state) || !Array.isArray(keys)) return null;
+  // A visitor who is not signed in is never shown a key, whatever the answer carries.
+  if (state === "sign-in") {
+    const delivery = parseGuestDelivery(guest);
+    return delivery ? { state, keys: [], guest: delivery } : { state, keys: [] };
+  }
   const parsed: LicenceKey[] = [];
   for (const key of keys) {
     if (!key || typeof key !== "object") return null;
@@ -63,12 +80,22 @@ export function parseKeysAnswer(body: unknown): KeysAnswer | null {
   return { state: state as KeysState, keys: parsed };
 }
 
+/** A malformed guest object is dropped: the visitor is then asked to sign in, which is never wrong. */
+function parseGuestDelivery(guest: unknown): GuestDelivery | null {
+  if (!guest || typeof guest !== "object") return null;
+  const { email, canResend } = guest as { email?: unknown; canResend?: unknown };
+  if (typeof email !== "string" || email === "") return null;
+  return { email, canResend: canResend === true };
+}
+
 export type FetchLike = (
   input: string,
-  init: { headers: Record<string, string> },
+  init: { method?: string; headers: Record<string, string>; body?: string },
 ) => Promise<{
   ok: boolean;
   status: number;
+  /** Optional so that a scripted fetch in tests need not give one. */
+  headers?: { get(name: string): string | null };
   json(): Promise<unknown>;
 }>;
 
@@ -90,7 +117,65 @@ export async function requestLicenceKeys({
   return answer;
 }
 
-/** The view for an answer that needs no more polling. */
+/** What asking for the keys to be emailed again came to. */
+export type ResendOutcome =
+  | { outcome: "sent"; email: string | null }
+  | { outcome: "later"; retryAfterSeconds: number | null }
+  | { outcome: "unavailable" }
+  | { outcome: "failed" };
+
+/**
+ * Asks the app to email a guest order's keys again. Never throws: every failure is an outcome the
+ * block shows (a 404 means the order is not one the app resends, or the merchant turned it off).
+ */
+export async function requestResend({
+  url,
+  getToken,
+  fetchImpl = fetch as unknown as FetchLike,
+}: {
+  url: string;
+  getToken: () => Promise<string>;
+  fetchImpl?: FetchLike;
+}): Promise<ResendOutcome> {
+  try {
+    const token = await getToken();
+    const response = await fetchImpl(url, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${token}`, Accept: "application/json", "Content-Type": "application/json" },
+      body: "{}",
+    });
+    if (response.status === 429) {
+      return { outcome: "later", retryAfterSeconds: retryAfterSeconds(await readJson(response), response.headers) };
+    }
+    if (response.status === 404) return { outcome: "unavailable" };
+    if (!response.ok) return { outcome: "failed" };
+    const body = await readJson(response);
+    const email = body && typeof body === "object" ? (body as { email?: unknown }).email : undefined;
+    return { outcome: "sent", email: typeof email === "string" && email !== "" ? email : null };
+  } catch {
+    return { outcome: "failed" };
+  }
+}
+
+async function readJson(response: { json(): Promise<unknown> }): Promise<unknown> {
+  try {
+    return await response.json();
+  } catch {
+    return null;
+  }
+}
+
+// The body's figure first: a browser hides Retry-After from a cross-origin caller unless the app
+// exposes it (Access-Control-Expose-Headers), and the extension is always cross-origin.
+function retryAfterSeconds(body: unknown, headers: { get(name: string): string | null } | undefined) {
+  const fromBody =
+    body && typeof body === "object" ? (body as { retryAfterSeconds?: unknown }).retryAfterSeconds : undefined;
+  if (typeof fromBody === "number" && Number.isFinite(fromBody) && fromBody >= 0) return Math.ceil(fromBody);
+  const header = headers?.get("Retry-After");
+  return header && /^\d{1,9}$/.test(header.trim()) ? Number(header.trim()) : null;
+}
+
+/** The view for a signed-in customer's answer that needs no more polling. */
 export function settledView(answer: KeysAnswer): KeysView {
   switch (answer.state) {
     case "ready":
@@ -101,7 +186,23 @@ export function settledView(answer: KeysAnswer): KeysView {
       return { phase: "hidden" };
     case "preparing":
       return { phase: "preparing", gaveUp: true };
+    case "sign-in":
+      // The page is signed in but the token names no customer (the app lacks protected customer
+      // data access): asking to sign in again would loop, so this is an error. A guest order's
+      // keys can still be emailed.
+      return answer.guest ? { phase: "guest", guest: answer.guest } : { phase: "error" };
   }
+}
+
+/**
+ * The view for a visitor who is not signed in (pre-authenticated, from the order confirmation
+ * email): never keys and never "being prepared", whatever the answer, since signing in is what
+ * shows them.
+ */
+export function visitorView(answer: KeysAnswer): KeysView {
+  if (answer.state === "none") return { phase: "hidden" };
+  if (answer.state === "sign-in" && answer.guest) return { phase: "guest", guest: answer.guest };
+  return { phase: "sign-in" };
 }
 
 /** "gid://shopify/Order/123" or "123" -> "123"; anything else -> null. */
@@ -123,6 +224,11 @@ export interface UseLicenceKeysOptions {
   getToken: () => Promise<string>;
   /** True for an old order: "preparing" then means "not an order with keys" and shows nothing. */
   stale?: boolean;
+  /**
+   * The order status page's visitor is not signed in (`shopify.authenticationState`): one request,
+   * no polling, and the block asks them to sign in (or, for a guest order, names the email).
+   */
+  preAuthenticated?: boolean;
   backoff?: readonly number[];
   fetchImpl?: FetchLike;
 }
@@ -130,11 +236,13 @@ export interface UseLicenceKeysOptions {
 /**
  * Fetches the order's keys; while the answer is "preparing" (or the request fails), asks again
  * after each pause in `backoff`, then settles on "taking longer" (or an error) with a retry.
+ * A pre-authenticated visitor's answer settles at once.
  */
 export function useLicenceKeys({
   url,
   getToken,
   stale = false,
+  preAuthenticated = false,
   backoff = PREPARING_BACKOFF_MS,
   fetchImpl,
 }: UseLicenceKeysOptions) {
@@ -160,6 +268,10 @@ export function useLicenceKeys({
         answer = null;
       }
       if (cancelled) return;
+      if (answer && preAuthenticated) {
+        setView(visitorView(answer));
+        return;
+      }
       if (answer && answer.state !== "preparing") {
         setView(settledView(answer));
         return;
@@ -183,9 +295,10 @@ export function useLicenceKeys({
       if (timer !== undefined) clearTimeout(timer);
     };
     // getToken and fetchImpl are stable callbacks from the host; re-running on their identity
-    // would restart polling on every render.
+    // would restart polling on every render. A visitor who signs in without the page reloading
+    // (preAuthenticated turns false) asks again, with a token that now names them.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [url, stale, round]);
+  }, [url, stale, preAuthenticated, round]);
 
   const retry = useCallback(() => setRound((value) => value + 1), []);
   return { view, retry };

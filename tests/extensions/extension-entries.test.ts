@@ -1,9 +1,11 @@
 // @vitest-environment happy-dom
 // The two extensions' entry modules, as Shopify runs them: a `shopify` global for their target,
-// `process.env.APP_URL` compiled in, and fetch to the app. Each asks its own endpoint for this order.
+// `process.env.APP_URL` compiled in, and fetch to the app. Each asks its own endpoint for this order;
+// the order status page's block also follows the page's authentication state.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { act } from "preact/test-utils";
+import { signal } from "@preact/signals";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { installPolarisStandIns } from "~/demo/customer-view/polaris-stand-ins";
 import { createTranslate, type Messages } from "../../extensions/shared/translate";
@@ -34,7 +36,22 @@ async function runExtension(entry: string, shopify: Record<string, unknown>) {
   for (let i = 0; i < 5; i++) await act(async () => {});
 }
 
-const requests: Array<{ url: string; authorization: string | null }> = [];
+const requests: Array<{ url: string; method: string; authorization: string | null }> = [];
+/** What the app answers, by the request's path and method. */
+let answers: Record<string, { status: number; body: unknown }> = {};
+
+const READY = { state: "ready", keys: [{ value: "SQ-STEAM-7F3K", productTitle: "Stellar Quest", status: "USED" }] };
+const ORDER = {
+  value: { id: "gid://shopify/Order/5600000000001", name: "#1001", processedAt: new Date().toISOString() },
+};
+const KEYS_URL = "https://keyshelf.example.com/api/customer-account/orders/5600000000001/licence-keys";
+
+/** The order status page's own API: its authentication state and login prompt. */
+function orderStatusPage(authenticationState: "fully_authenticated" | "pre_authenticated") {
+  return { order: ORDER, authenticationState: signal(authenticationState), requireLogin: vi.fn(async () => {}) };
+}
+
+const visibleText = () => document.body.textContent?.replace(/\s+/g, " ").trim() ?? "";
 
 beforeAll(() => {
   installPolarisStandIns();
@@ -43,16 +60,16 @@ beforeAll(() => {
 beforeEach(() => {
   vi.resetModules();
   requests.length = 0;
+  answers = {};
   process.env.APP_URL = "https://keyshelf.example.com/";
   vi.stubGlobal("fetch", async (url: string, init: RequestInit) => {
-    requests.push({ url, authorization: new Headers(init.headers).get("Authorization") });
-    return new Response(
-      JSON.stringify({
-        state: "ready",
-        keys: [{ value: "SQ-STEAM-7F3K", productTitle: "Stellar Quest", status: "USED" }],
-      }),
-      { headers: { "Content-Type": "application/json" } },
-    );
+    const method = init.method ?? "GET";
+    requests.push({ url, method, authorization: new Headers(init.headers).get("Authorization") });
+    const answer = answers[`${method} ${new URL(url).pathname}`] ?? { status: 200, body: READY };
+    return new Response(JSON.stringify(answer.body), {
+      status: answer.status,
+      headers: { "Content-Type": "application/json" },
+    });
   });
 });
 
@@ -65,24 +82,66 @@ afterEach(() => {
 
 describe("order status extension", () => {
   it("asks the customer account endpoint for this order and shows its keys", async () => {
-    await runExtension(ENTRIES.orderStatus, {
-      order: {
-        value: { id: "gid://shopify/Order/5600000000001", name: "#1001", processedAt: new Date().toISOString() },
-      },
-    });
-    expect(requests).toEqual([
-      {
-        url: "https://keyshelf.example.com/api/customer-account/orders/5600000000001/licence-keys",
-        authorization: "Bearer extension-session-token",
-      },
-    ]);
+    const page = orderStatusPage("fully_authenticated");
+    await runExtension(ENTRIES.orderStatus, page);
+    expect(requests).toEqual([{ url: KEYS_URL, method: "GET", authorization: "Bearer extension-session-token" }]);
     expect(document.body.textContent).toContain("SQ-STEAM-7F3K");
     expect(document.body.querySelector("s-button")?.textContent).toBe("Kopieren");
+    expect(page.requireLogin).not.toHaveBeenCalled();
+  });
+
+  it("asks a pre-authenticated visitor to sign in through the page's login, and shows no keys", async () => {
+    // Even were the app to answer with keys, the page's own state decides.
+    const page = orderStatusPage("pre_authenticated");
+    await runExtension(ENTRIES.orderStatus, page);
+    expect(visibleText()).toContain("Melden Sie sich in Ihrem Kundenkonto an");
+    expect(visibleText()).not.toContain("SQ-STEAM-7F3K");
+    expect(document.body.querySelector("s-spinner")).toBeNull();
+    const signIn = [...document.body.querySelectorAll("s-button")].find((b) => b.textContent === "Anmelden");
+    await act(async () => {
+      (signIn as HTMLElement).click();
+    });
+    expect(page.requireLogin).toHaveBeenCalledTimes(1);
+
+    // Signed in where the page stays: the block asks again and shows the keys.
+    await act(async () => {
+      page.authenticationState.value = "fully_authenticated";
+    });
+    for (let i = 0; i < 5; i++) await act(async () => {});
+    expect(requests.map((request) => request.url)).toEqual([KEYS_URL, KEYS_URL]);
+    expect(visibleText()).toContain("SQ-STEAM-7F3K");
+  });
+
+  it("emails a guest order's keys again through the resend endpoint", async () => {
+    answers[`GET ${new URL(KEYS_URL).pathname}`] = {
+      status: 200,
+      body: { state: "sign-in", keys: [], guest: { email: "a***@example.com", canResend: true } },
+    };
+    answers[`POST ${new URL(KEYS_URL).pathname}/resend`] = {
+      status: 202,
+      body: { sent: true, email: "a***@example.com" },
+    };
+    await runExtension(ENTRIES.orderStatus, orderStatusPage("pre_authenticated"));
+    expect(visibleText()).toContain("a***@example.com gesendet");
+    const resend = [...document.body.querySelectorAll("s-button")].find(
+      (b) => b.textContent === "Erneut per E-Mail senden",
+    );
+    await act(async () => {
+      (resend as HTMLElement).click();
+    });
+    for (let i = 0; i < 5; i++) await act(async () => {});
+    expect(requests.slice(1)).toEqual([
+      { url: `${KEYS_URL}/resend`, method: "POST", authorization: "Bearer extension-session-token" },
+    ]);
+    expect(visibleText()).toContain("Gesendet. Ihre Lizenzschlüssel sind erneut an a***@example.com unterwegs.");
   });
 
   it("asks nothing when the app URL was not compiled in", async () => {
     delete process.env.APP_URL;
-    await runExtension(ENTRIES.orderStatus, { order: { value: { id: "gid://shopify/Order/1" } } });
+    await runExtension(ENTRIES.orderStatus, {
+      ...orderStatusPage("pre_authenticated"),
+      order: { value: { id: "gid://shopify/Order/1" } },
+    });
     expect(requests).toEqual([]);
     expect(document.body.innerHTML).toBe("");
   });

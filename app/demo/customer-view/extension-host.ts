@@ -1,7 +1,8 @@
 // Browser side of the demo's customer view: what Shopify's page provides to an extension, enough for
 // the real extension module (imported after this one in the same bundle) to run unchanged: the
 // Polaris web components (stand-ins), and a `shopify` global with this order, a session token the
-// demo server signs with the app's secret, and translations from the extension's locales.
+// demo server signs with the app's secret, translations from the extension's locales and, on the
+// order status page, the visitor's authentication state with a login that switches to signed in.
 import { signal } from "@preact/signals";
 import { createTranslate, type Messages } from "../../../extensions/shared/translate";
 import { installPolarisStandIns } from "./polaris-stand-ins";
@@ -13,6 +14,10 @@ export interface ExtensionHostConfig {
   messages: Messages;
   /** Same-origin endpoint of the demo server that mints this customer's session token. */
   tokenUrl: string;
+  /** The order status page's `shopify.authenticationState`. */
+  authenticationState: "fully_authenticated" | "pre_authenticated";
+  /** Where `shopify.requireLogin()` takes the customer view: this order signed in (null: nowhere). */
+  signInUrl: string | null;
 }
 
 declare global {
@@ -49,6 +54,12 @@ const shared = {
     ? {
         ...shared,
         order: signal({ id: config.order.id, name: config.order.name, processedAt: config.order.processedAt }),
+        authenticationState: signal(config.authenticationState),
+        // Shopify shows its login and comes back signed in; the demo opens the signed-in view. With
+        // nowhere to go (a guest order) it does nothing, like a customer who dismisses the login.
+        requireLogin: async () => {
+          if (config.signInUrl) window.top?.location.assign(config.signInUrl);
+        },
       }
     : {
         ...shared,

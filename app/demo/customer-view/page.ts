@@ -4,6 +4,11 @@
 // (extension-host.ts), and calls the app's real endpoint with a customer account session token
 // that this server signs with the demo's API secret, exactly as Shopify would.
 //
+// On the order status page the visitor is signed in (the token names the order's customer) or
+// signed out: pre-authenticated, as after following the order confirmation email's link, with a
+// token that names no customer. A guest order has no customer to sign in as, so it is always seen
+// signed out. The switch lives in the URL (`auth`), like the surface and the locale.
+//
 // App modules are imported inside handlers: this file is loaded (through pages.ts) before the demo
 // has set DATABASE_URL.
 import { randomUUID } from "node:crypto";
@@ -41,6 +46,13 @@ const LOCALES: Record<string, { label: string; file: string }> = {
   de: { label: "Deutsch", file: "de.json" },
 };
 
+const SIGN_INS = {
+  "signed-in": { label: "Signed in" },
+  "signed-out": { label: "Signed out" },
+} as const;
+
+type SignIn = keyof typeof SIGN_INS;
+
 const TOKEN_TTL_SECONDS = 300;
 
 function escapeHtml(value: unknown) {
@@ -63,6 +75,17 @@ function localeOf(value: unknown): string {
   return typeof value === "string" && value in LOCALES ? value : "en";
 }
 
+function signInOf(value: unknown): SignIn {
+  return value === "signed-out" ? "signed-out" : "signed-in";
+}
+
+/** What the order status page's visitor is: a guest order's visitor is never signed in. */
+function authenticationOf(surface: Surface, signIn: SignIn, customerId: bigint | null) {
+  return surface === "order-status" && (signIn === "signed-out" || customerId === null)
+    ? "pre_authenticated"
+    : "fully_authenticated";
+}
+
 function orderIdOf(value: unknown): bigint | null {
   return typeof value === "string" && /^\d{1,19}$/.test(value) ? BigInt(value) : null;
 }
@@ -72,8 +95,8 @@ function customerName(customerId: bigint | null) {
   return customer ? { name: `${customer.firstName} ${customer.lastName}`, email: customer.email } : null;
 }
 
-function viewUrl(params: { order?: bigint | string; surface: Surface; locale: string }) {
-  const query = new URLSearchParams({ surface: params.surface, locale: params.locale });
+function viewUrl(params: { order?: bigint | string; surface: Surface; locale: string; auth: SignIn }) {
+  const query = new URLSearchParams({ surface: params.surface, locale: params.locale, auth: params.auth });
   if (params.order !== undefined) query.set("order", String(params.order));
   return `/demo/customer?${query.toString()}`;
 }
@@ -119,6 +142,8 @@ header .shop{font-weight:700;font-size:18px}
 nav.switch{margin-left:auto;display:flex;gap:8px;flex-wrap:wrap}
 nav.switch a{padding:4px 10px;border-radius:8px;border:1px solid #d4d4d4;text-decoration:none;color:#303030;background:#fff}
 nav.switch a[aria-current="true"]{background:#303030;color:#fff;border-color:#303030}
+nav.switch span[aria-disabled="true"]{padding:4px 10px;border-radius:8px;border:1px dashed #d4d4d4;color:#8a8a8a}
+nav.switch .divider{width:1px;background:#d4d4d4;margin:0 4px}
 main{display:grid;grid-template-columns:minmax(0,2fr) minmax(260px,1fr);gap:24px;max-width:1100px;margin:24px auto;padding:0 24px}
 @media (max-width:800px){main{grid-template-columns:1fr}}
 .card{background:#fff;border:1px solid #e3e3e3;border-radius:12px;padding:20px}
@@ -162,37 +187,59 @@ async function renderPage(request: Request, response: Response, context: DemoCon
   const { findOrderForCustomerView, listOrdersForCustomerView } = await import("~/models/customer-keys.server");
   const surface = surfaceOf(request.query.surface);
   const locale = localeOf(request.query.locale);
+  const auth = signInOf(request.query.auth);
+  // Guest orders too: on the order status page their visitor is signed out (pre-authenticated).
   const orders = await listOrdersForCustomerView({ shop: context.shop, limit: 12 });
-  // The order status page needs a signed-in customer; the thank-you page proves the order otherwise.
-  const eligible = orders.filter((order) => surface === "thank-you" || order.customerId !== null);
   const requested = orderIdOf(request.query.order);
   const order = requested
     ? await findOrderForCustomerView({ shop: context.shop, orderId: requested })
-    : (eligible[0] ?? null);
+    : (orders[0] ?? null);
   if (!requested && order) {
-    response.redirect(viewUrl({ order: order.shopifyId, surface, locale }));
+    response.redirect(viewUrl({ order: order.shopifyId, surface, locale, auth }));
     return;
   }
+  const authentication = authenticationOf(surface, auth, order?.customerId ?? null);
 
+  const link = (href: string, current: boolean, label: string, attributes = "") =>
+    `<a href="${escapeHtml(href)}" aria-current="${current}"${attributes}>${escapeHtml(label)}</a>`;
   const switches = [
-    ...Object.entries(SURFACES).map(
-      ([key, value]) =>
-        `<a href="${escapeHtml(viewUrl({ order: order?.shopifyId, surface: key as Surface, locale }))}" aria-current="${key === surface}">${escapeHtml(value.label)}</a>`,
+    ...Object.entries(SURFACES).map(([key, value]) =>
+      link(viewUrl({ order: order?.shopifyId, surface: key as Surface, locale, auth }), key === surface, value.label),
     ),
-    ...Object.entries(LOCALES).map(
-      ([key, value]) =>
-        `<a href="${escapeHtml(viewUrl({ order: order?.shopifyId, surface, locale: key }))}" aria-current="${key === locale}" lang="${key}">${escapeHtml(value.label)}</a>`,
+    ...Object.entries(LOCALES).map(([key, value]) =>
+      link(
+        viewUrl({ order: order?.shopifyId, surface, locale: key, auth }),
+        key === locale,
+        value.label,
+        ` lang="${key}"`,
+      ),
     ),
-  ].join("");
+  ];
+  if (surface === "order-status") {
+    switches.push(`<span class="divider" aria-hidden="true"></span>`);
+    for (const [key, value] of Object.entries(SIGN_INS)) {
+      const signedIn = key === "signed-in";
+      if (signedIn && order && order.customerId === null) {
+        switches.push(
+          `<span aria-disabled="true" title="A guest order has no customer account to sign in to.">${escapeHtml(value.label)}</span>`,
+        );
+        continue;
+      }
+      const current = (authentication === "fully_authenticated") === signedIn;
+      switches.push(
+        link(viewUrl({ order: order?.shopifyId, surface, locale, auth: key as SignIn }), current, value.label),
+      );
+    }
+  }
 
-  const list = eligible
+  const list = orders
     .map((item) => {
       const who = customerName(item.customerId)?.name ?? "Guest";
       const pill =
         item.shortfall > 0
           ? `<span class="pill waiting">waiting for stock</span>`
           : `<span class="pill">${item.keys} ${item.keys === 1 ? "key" : "keys"}</span>`;
-      return `<li><a href="${escapeHtml(viewUrl({ order: item.shopifyId, surface, locale }))}" aria-current="${order?.shopifyId === item.shopifyId}"><span>${escapeHtml(item.name)} · ${escapeHtml(who)}</span>${pill}</a></li>`;
+      return `<li><a href="${escapeHtml(viewUrl({ order: item.shopifyId, surface, locale, auth }))}" aria-current="${order?.shopifyId === item.shopifyId}"><span>${escapeHtml(item.name)} · ${escapeHtml(who)}</span>${pill}</a></li>`;
     })
     .join("");
 
@@ -202,20 +249,22 @@ async function renderPage(request: Request, response: Response, context: DemoCon
   } else {
     const customer = customerName(order.customerId);
     const placed = order.placedAt.toLocaleString("en-GB", { dateStyle: "long", timeStyle: "short" });
-    const frameSrc = `/demo/customer/frame?${new URLSearchParams({ order: String(order.shopifyId), surface, locale }).toString()}`;
+    const frameSrc = `/demo/customer/frame?${new URLSearchParams({ order: String(order.shopifyId), surface, locale, auth }).toString()}`;
     const heading = surface === "thank-you" ? "Thank you for your purchase!" : `Order ${order.name}`;
     const signedIn =
       surface === "order-status"
-        ? customer
-          ? `Signed in as ${escapeHtml(customer.name)} (${escapeHtml(customer.email)})`
-          : "Guest order: the order status page needs a signed-in customer, so Keyshelf shows nothing here."
+        ? !customer
+          ? "Guest order (no customer account), opened from the order confirmation email: pre-authenticated"
+          : authentication === "pre_authenticated"
+            ? `Signed out: ${escapeHtml(customer.name)}'s order, opened from the order confirmation email (pre-authenticated)`
+            : `Signed in as ${escapeHtml(customer.name)} (${escapeHtml(customer.email)})`
         : `Confirmation ${escapeHtml(order.confirmationNumber ?? "(none)")}`;
     body = `<div class="card">
   <div class="order-head">
     <span class="muted">${escapeHtml(surface === "thank-you" ? `Order ${order.name}` : `Confirmation ${order.confirmationNumber ?? ""}`)}</span>
     <h1>${escapeHtml(heading)}</h1>
     <span class="status">✓ Confirmed ${escapeHtml(placed)}</span>
-    <span class="muted">${signedIn}</span>
+    <span class="muted" id="visitor">${signedIn}</span>
   </div>
   <div class="slot"><span class="slot-label">Keyshelf extension · ${escapeHtml(SURFACES[surface].label)}</span>
     <iframe id="extension-frame" title="Keyshelf licence keys" src="${escapeHtml(frameSrc)}"></iframe>
@@ -230,7 +279,7 @@ async function renderPage(request: Request, response: Response, context: DemoCon
 <link rel="icon" href="data:,">
 <title>Customer view · ${escapeHtml(DEMO_SHOP_NAME)} (demo)</title><style>${PAGE_CSS}</style></head>
 <body>
-<header><span class="shop">${escapeHtml(DEMO_SHOP_NAME)}</span><span class="badge">Customer view · demo</span><nav class="switch" aria-label="View">${switches}</nav></header>
+<header><span class="shop">${escapeHtml(DEMO_SHOP_NAME)}</span><span class="badge">Customer view · demo</span><nav class="switch" aria-label="View">${switches.join("")}</nav></header>
 <main>
 <section>${body}</section>
 <aside class="card">
@@ -239,6 +288,7 @@ async function renderPage(request: Request, response: Response, context: DemoCon
   (<code>extensions/${escapeHtml(SURFACES[surface].extension)}</code>), bundled for this page. It asks the app at
   <code>${escapeHtml(endpoint)}</code> with a session token the demo signs with the app's secret, as Shopify would.
   The first time keys are shown they become <strong>Used</strong> in the admin.</p>
+  ${surface === "order-status" ? `<p class="muted"><strong>Signed out</strong> is how a customer arrives from the order confirmation email: the page is pre-authenticated and its token names no customer, so the block offers to sign in (here, switching to <strong>Signed in</strong>). A guest order is always seen signed out.</p>` : ""}
   <h2>Orders with keys</h2>
   <ul class="orders">${list || `<li class="muted">No orders yet: run <code>npm run demo:order</code>.</li>`}</ul>
 </aside>
@@ -257,12 +307,14 @@ async function renderFrame(request: Request, response: Response, context: DemoCo
   const { findOrderForCustomerView } = await import("~/models/customer-keys.server");
   const surface = surfaceOf(request.query.surface);
   const locale = localeOf(request.query.locale);
+  const auth = signInOf(request.query.auth);
   const orderId = orderIdOf(request.query.order);
   const order = orderId ? await findOrderForCustomerView({ shop: context.shop, orderId }) : null;
   if (!order) {
     response.status(404).type("text/plain").send("No such demo order.");
     return;
   }
+  const authentication = authenticationOf(surface, auth, order.customerId);
   const messages = JSON.parse(
     await readFile(path.join(ROOT, "extensions", SURFACES[surface].extension, "locales", LOCALES[locale].file), "utf8"),
   ) as ExtensionHostConfig["messages"];
@@ -276,7 +328,13 @@ async function renderFrame(request: Request, response: Response, context: DemoCo
     },
     locale,
     messages,
-    tokenUrl: `/demo/customer/session-token?${new URLSearchParams({ order: String(order.shopifyId), surface }).toString()}`,
+    tokenUrl: `/demo/customer/session-token?${new URLSearchParams({ order: String(order.shopifyId), surface, auth }).toString()}`,
+    authenticationState: authentication,
+    // Signing in shows the order signed in; a guest order has no account to sign in to.
+    signInUrl:
+      authentication === "pre_authenticated" && order.customerId !== null
+        ? viewUrl({ order: order.shopifyId, surface, locale, auth: "signed-in" })
+        : null,
   };
   response.type("html").set("Cache-Control", "no-store").send(`<!DOCTYPE html>
 <html lang="${locale}"><head><meta charset="utf-8"><link rel="icon" href="data:,">
@@ -288,7 +346,8 @@ async function renderFrame(request: Request, response: Response, context: DemoCo
 
 /**
  * The session token Shopify would hand this order's extension: a customer account token naming the
- * order's customer (order status), or a checkout token (thank-you page), HS256 with the app's secret.
+ * order's customer (order status; no customer when signed out or for a guest order), or a checkout
+ * token (thank-you page), HS256 with the app's secret.
  */
 async function mintCustomerToken(request: Request, response: Response, context: DemoContext) {
   if (!sameOrigin(request)) {
@@ -303,12 +362,13 @@ async function mintCustomerToken(request: Request, response: Response, context: 
     response.status(404).json({ error: "No such demo order." });
     return;
   }
+  const signedOut = surface === "order-status" && signInOf(request.query.auth) === "signed-out";
   const now = Math.floor(Date.now() / 1000);
   const token = signJwt(
     {
       dest: context.shop,
       aud: context.apiKey,
-      ...(order.customerId !== null ? { sub: `gid://shopify/Customer/${order.customerId}` } : {}),
+      ...(order.customerId !== null && !signedOut ? { sub: `gid://shopify/Customer/${order.customerId}` } : {}),
       exp: now + TOKEN_TTL_SECONDS,
       nbf: now,
       iat: now,
