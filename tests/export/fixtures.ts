@@ -30,7 +30,13 @@ export async function seedLibrary(
   { count = 60, timeZone = "Europe/Berlin" } = {},
 ): Promise<SeededLibrary> {
   const shop = await installShop(domain);
-  await prisma.shop.update({ where: { id: shop.id }, data: { ianaTimezone: timeZone, email: `owner@${domain}` } });
+  // Its orders' keys carry assignment dates up to 2027: with the delivery email on, the background
+  // round would mail them and mark them Used under the exports being checked. Delivery emails are
+  // tested in tests/fulfilment/delivery-email.test.ts.
+  await prisma.shop.update({
+    where: { id: shop.id },
+    data: { ianaTimezone: timeZone, email: `owner@${domain}`, deliveryEmailEnabled: false },
+  });
   const alpha = await prisma.tag.create({ data: { shopId: shop.id, name: "alpha" } });
   const beta = await prisma.tag.create({ data: { shopId: shop.id, name: "beta" } });
   const untagged = await prisma.tag.findFirstOrThrow({ where: { shopId: shop.id, kind: "UNTAGGED" } });
