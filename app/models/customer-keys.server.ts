@@ -39,6 +39,7 @@ const orderSelect = {
   confirmationNumber: true,
   shortfall: true,
   awaitingPayment: true,
+  carriesKeys: true,
 } satisfies Prisma.OrderSelect;
 
 type FoundOrder = Prisma.OrderGetPayload<{ select: typeof orderSelect }>;
@@ -57,9 +58,14 @@ async function findOrder({ shop, orderId }: { shop: string; orderId: bigint }): 
 /**
  * A visitor of the order status page who is not signed in (pre-authenticated, from the order
  * confirmation email): never keys, only "sign in". A guest order whose keys were emailed also says
- * where they went, masked; every other order (unknown, foreign, with an account) answers the same.
+ * where they went, masked; every other order (unknown, foreign, with an account) answers the same,
+ * except one recorded without any licence-key product, which answers "none" (no block).
  */
 export async function answerSignedOut({ shop, orderId }: { shop: string; orderId: bigint }): Promise<CustomerKeysAnswer> {
+  // An order the app recorded without any licence-key product (a T-shirt) shows no block at all,
+  // rather than "sign in to see your licence keys".
+  const order = await findOrder({ shop, orderId });
+  if (order && !order.carriesKeys) return { state: "none", keys: [] };
   const guest = await guestDeliveryInfo({ shop, orderId });
   return guest ? { state: "sign-in", keys: [], guest } : { state: "sign-in", keys: [] };
 }

@@ -44,6 +44,7 @@ export async function seedOrderWithKeys({
       confirmationNumber,
       shortfall,
       awaitingPayment,
+      carriesKeys: lines.length > 0,
     },
   });
   let lineItemId = BigInt(shopifyId) * 10n;

@@ -195,6 +195,14 @@ describe("GET /api/customer-account/orders/:orderId/licence-keys", () => {
     expect((await keyStates()).every((key) => key.status === "ASSIGNED")).toBe(true);
   });
 
+  it("shows a signed-out visitor nothing for an order without licence-key products", async () => {
+    const { order } = await seedStandardOrder();
+    await prisma.order.update({ where: { id: order.id }, data: { carriesKeys: false } });
+    expect((await askAsCustomer({ customerId: null })).body).toEqual({ state: "none", keys: [] });
+    await prisma.order.update({ where: { id: order.id }, data: { carriesKeys: true } });
+    expect((await askAsCustomer({ customerId: null })).body).toEqual(SIGN_IN);
+  });
+
   it("tells a signed-out visitor of a guest order where its keys were emailed, masked, and nothing of other orders", async () => {
     const { order } = await seedGuestOrderEmailed();
     expect((await askAsCustomer({ customerId: null })).body).toEqual({
