@@ -28,7 +28,7 @@ import {
   PLACEHOLDERS,
   defaultTemplates,
   renderSubject,
-  sampleKeys,
+  sampleContent,
   type DeliveryContent,
   type DeliveryLocale,
   type DeliveryMode,
@@ -100,17 +100,15 @@ export function DeliveryEmailSettings(props: DeliverySettingsProps) {
 
   const defaults = defaultTemplates(locale);
   const preview: DeliveryContent = useMemo(
-    () => ({
-      locale,
-      shopName: props.shopName || "Your store",
-      orderName: "#1001",
-      customerFirstName: locale === "de" ? "Erika" : "Alex",
-      mode,
-      keys: sampleKeys(locale),
-      viewUrl: "#",
-      subjectTemplate: subject.trim() || null,
-      bodyTemplate: body.trim() ? body : null,
-    }),
+    () =>
+      sampleContent({
+        locale,
+        shopName: props.shopName || "Your store",
+        mode,
+        viewUrl: "#",
+        subjectTemplate: subject.trim() || null,
+        bodyTemplate: body.trim() ? body : null,
+      }),
     [locale, props.shopName, mode, subject, body],
   );
 

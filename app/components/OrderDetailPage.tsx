@@ -19,7 +19,7 @@ import {
 import { useEffect, useState } from "react";
 import { OrderStatus } from "~/components/OrdersPage";
 import { copyText, useToast } from "~/components/library-hooks";
-import { RETIRE_REASON_LABELS, type KeyAction } from "~/lib/orders";
+import { RETIRE_REASON_LABELS, type DeliveryRecord, type KeyAction } from "~/lib/orders";
 import { formatDateTime, KEY_STATUS_LABELS, orderAdminUrl } from "~/lib/library";
 
 export interface OrderKeyItem {
@@ -68,23 +68,7 @@ export interface OrderKeyActionResult {
   field?: "to";
 }
 
-export interface OrderDeliveryItem {
-  id: number;
-  reason: "NEW" | "RESEND";
-  requestedBy: string;
-  mode: "KEYS" | "LINK";
-  createdAt: string;
-  keys: number;
-  mail: {
-    id: number;
-    state: "QUEUED" | "SENT" | "FAILED";
-    to: string;
-    attempts: number;
-    lastError: string | null;
-    nextAttemptAt: string;
-    sentAt: string | null;
-  } | null;
-}
+export type OrderDeliveryItem = DeliveryRecord;
 
 export interface OrderDeliverySettings {
   enabled: boolean;
@@ -113,17 +97,14 @@ const CONFIRM: Record<KeyAction, { title: string; button: string; body: string; 
   },
 };
 
-export function OrderDetailPage({
-  order,
-  deliveries,
-  delivery,
-  timeZone,
-}: {
+interface OrderDetailProps {
   order: OrderDetailView;
   deliveries: OrderDeliveryItem[];
   delivery: OrderDeliverySettings;
   timeZone: string;
-}) {
+}
+
+export function OrderDetailPage({ order, deliveries, delivery, timeZone }: OrderDetailProps) {
   const fetcher = useFetcher<OrderKeyActionResult>();
   const toast = useToast();
   const [pending, setPending] = useState<{ key: OrderKeyItem; action: KeyAction } | null>(null);
@@ -388,17 +369,7 @@ function bounced(mail: NonNullable<OrderDeliveryItem["mail"]>) {
   return mail.state === "FAILED" && /^55[0-3]\b/.test(mail.lastError ?? "");
 }
 
-function DeliveryEmails({
-  order,
-  deliveries,
-  delivery,
-  timeZone,
-}: {
-  order: OrderDetailView;
-  deliveries: OrderDeliveryItem[];
-  delivery: OrderDeliverySettings;
-  timeZone: string;
-}) {
+function DeliveryEmails({ order, deliveries, delivery, timeZone }: OrderDetailProps) {
   const fetcher = useFetcher<OrderKeyActionResult>();
   const toast = useToast();
   const [to, setTo] = useState("");

@@ -320,11 +320,23 @@ export function DeliveryEmailDocument({ content }: { content: DeliveryContent })
 }
 
 /** Example keys for the preview and the test email. */
-export function sampleKeys(locale: DeliveryLocale): DeliveredKey[] {
+function sampleKeys(locale: DeliveryLocale): DeliveredKey[] {
   const product = locale === "de" ? "Pro-Lizenz - 1 Jahr" : "Pro licence - 1 year";
   return [
     { value: "K7Q2M-9XD4F-R8T6P-3WZ5N", product },
     { value: "H4V8B-2LC6J-T9Y3G-7QS1K", product },
     { value: "A1B2C-D3E4F-G5H6J-K7L8M", product: locale === "de" ? "Einzelplatz-Add-on" : "Single-seat add-on" },
   ];
+}
+
+/** An example order (#1001, example keys) in the shop's template: Settings' preview and test email. */
+export function sampleContent(
+  content: Pick<DeliveryContent, "locale" | "shopName" | "mode" | "viewUrl" | "subjectTemplate" | "bodyTemplate" | "test">,
+): DeliveryContent {
+  return {
+    ...content,
+    orderName: "#1001",
+    customerFirstName: content.locale === "de" ? "Erika" : "Alex",
+    keys: sampleKeys(content.locale),
+  };
 }

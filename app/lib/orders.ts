@@ -42,3 +42,25 @@ export const RETIRE_REASON_LABELS = { REPLACED: "Replaced", REVOKED: "Revoked" }
 export function maskKey(value: string) {
   return value.length <= 8 ? value : `${value.slice(0, 4)}…${value.slice(-4)}`;
 }
+
+/**
+ * One delivery email of an order as the order page shows it: dates as Date on the server, as ISO
+ * strings once the loader has sent them.
+ */
+export interface DeliveryRecord<Time = string> {
+  id: number;
+  reason: "NEW" | "RESEND";
+  requestedBy: string;
+  mode: "KEYS" | "LINK";
+  createdAt: Time;
+  keys: number;
+  mail: {
+    id: number;
+    state: "QUEUED" | "SENT" | "FAILED";
+    to: string;
+    attempts: number;
+    lastError: string | null;
+    nextAttemptAt: Time;
+    sentAt: Time | null;
+  } | null;
+}

@@ -66,7 +66,8 @@ export async function answerSignedOut({ shop, orderId }: { shop: string; orderId
   // rather than "sign in to see your licence keys".
   const order = await findOrder({ shop, orderId });
   if (order && !order.carriesKeys) return { state: "none", keys: [] };
-  const guest = await guestDeliveryInfo({ shop, orderId });
+  // Only a guest order can say where its keys went: no further lookup for any other.
+  const guest = order && order.customerId === null ? await guestDeliveryInfo({ shop, orderId }) : null;
   return guest ? { state: "sign-in", keys: [], guest } : { state: "sign-in", keys: [] };
 }
 

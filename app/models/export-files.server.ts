@@ -3,11 +3,11 @@
 // memory. Downloads go through signed, expiring links: a plain <a href> from the embedded admin
 // (which cannot carry a session token) and a link in an email both work, and nothing but the
 // signature and its expiry grants access.
-import { createHmac, timingSafeEqual } from "node:crypto";
 import { Readable } from "node:stream";
 import type { Prisma } from "@prisma/client";
 import prisma from "~/db.server";
 import { config } from "~/config.server";
+import { linkSignatureMatches, signLink } from "~/link-signature.server";
 import { CSV_CONTENT_TYPE } from "~/lib/csv";
 import { pgPool } from "~/pg.server";
 import { binary, col, pgDb, prismaDb, sql } from "~/sql.server";
@@ -127,15 +127,13 @@ export async function exportAttachment({ shopId, jobId }: { shopId: number; jobI
 // ---------------------------------------------------------------------------------------------
 // Signed links: /exports/<jobId>.<expires, epoch seconds>.<HMAC-SHA256 over shop, job and expiry>
 
-function signature(shopId: number, jobId: number, expiresAt: number) {
-  return createHmac("sha256", config.apiSecret)
-    .update(`keyshelf-export:${shopId}:${jobId}:${expiresAt}`)
-    .digest("base64url");
+function signedMessage(shopId: number, jobId: number, expiresAt: number) {
+  return `keyshelf-export:${shopId}:${jobId}:${expiresAt}`;
 }
 
 export function signExportToken({ shopId, jobId, expiresAt }: { shopId: number; jobId: number; expiresAt: Date }) {
   const exp = Math.floor(expiresAt.getTime() / 1000);
-  return `${jobId}.${exp}.${signature(shopId, jobId, exp)}`;
+  return `${jobId}.${exp}.${signLink(signedMessage(shopId, jobId, exp))}`;
 }
 
 /** Where a link points on this app: relative in the admin (same origin), absolute in emails. */
@@ -167,9 +165,7 @@ export async function openExportByToken(token: string, now = Date.now()): Promis
   const job = await prisma.job.findUnique({ where: { id: jobId }, select: { shopId: true, kind: true } });
   // An unknown job is answered like a bad signature: a link reveals nothing about other ids.
   if (!job || job.kind !== "EXPORT") return { ok: false, reason: "invalid" };
-  const expected = Buffer.from(signature(job.shopId, jobId, exp));
-  const given = Buffer.from(match[3]);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, reason: "invalid" };
+  if (!linkSignatureMatches(signedMessage(job.shopId, jobId, exp), match[3])) return { ok: false, reason: "invalid" };
   if (exp * 1000 <= now) return { ok: false, reason: "expired" };
   const opened = await openExport({ shopId: job.shopId, jobId });
   return opened ? { ok: true, export: opened } : { ok: false, reason: "gone" };

@@ -15,21 +15,24 @@
 // - LINK: the email links to a page (routes/keys.$token.tsx) that shows them; they stay Assigned until
 //   the customer opens it there or on the order status page.
 // Keys assigned before the shop's delivery_since (before the email was turned on) are never mailed.
-import { createHmac, timingSafeEqual } from "node:crypto";
 import type { DeliveryMode, Prisma } from "@prisma/client";
 import { z } from "zod";
 import prisma from "~/db.server";
 import { config } from "~/config.server";
+import { linkSignatureMatches, signLink } from "~/link-signature.server";
+import { createElement } from "react";
+import { renderToStaticMarkup } from "react-dom/server";
 import {
+  DeliveryEmailDocument,
   deliveryLocale,
   renderSubject,
   renderText,
-  sampleKeys,
+  sampleContent,
   type DeliveredKey,
   type DeliveryContent,
 } from "~/lib/delivery-email";
 import { LibraryError } from "~/lib/library";
-import { maskKey } from "~/lib/orders";
+import { maskKey, type DeliveryRecord } from "~/lib/orders";
 import { col, prismaDb, sql, transaction, type Db } from "~/sql.server";
 import { recordAudit } from "../audit.server";
 import { NOW_UTC } from "../jobs.server";
@@ -185,13 +188,10 @@ async function deliveredKeys(db: Db, delivery: { id: number; shop_id: number; or
   );
 }
 
-/** The secret part of a link to a delivery's keys: an HMAC of its id under the app's secret. */
-function linkSignature(deliveryId: number) {
-  return createHmac("sha256", config.apiSecret).update(`keyshelf-delivery:${deliveryId}`).digest("base64url");
-}
+const linkMessage = (deliveryId: number) => `keyshelf-delivery:${deliveryId}`;
 
 export function deliveryLink(deliveryId: number) {
-  return `${config.appUrl.replace(/\/+$/, "")}/keys/${deliveryId}.${linkSignature(deliveryId)}`;
+  return `${config.appUrl.replace(/\/+$/, "")}/keys/${deliveryId}.${signLink(linkMessage(deliveryId))}`;
 }
 
 /** The delivery a link names, if its signature is right; null otherwise (never says which part was wrong). */
@@ -199,9 +199,7 @@ export function deliveryIdFromToken(token: string): number | null {
   const match = /^(\d{1,9})\.([A-Za-z0-9_-]{43})$/.exec(token);
   if (!match) return null;
   const id = Number(match[1]);
-  const expected = Buffer.from(linkSignature(id));
-  const given = Buffer.from(match[2]);
-  return expected.length === given.length && timingSafeEqual(expected, given) ? id : null;
+  return linkSignatureMatches(linkMessage(id), match[2]) ? id : null;
 }
 
 function fromHeader(senderName: string, shopName: string, from: string) {
@@ -229,7 +227,7 @@ const deliveryMail: MailContent = {
       bodyTemplate: delivery.body,
     };
     return {
-      ...(await renderMessage(content)),
+      ...renderMessage(content),
       from: fromHeader(delivery.sender_name, delivery.shop_name, from),
       replyTo: delivery.reply_to || undefined,
       // The same id for every attempt: a receiving server that got an attempt we could not mark as
@@ -267,13 +265,7 @@ const deliveryMail: MailContent = {
   },
 };
 
-async function renderMessage(content: DeliveryContent) {
-  // React renders the HTML part on the server only; the import stays out of the client bundle.
-  const [{ renderToStaticMarkup }, { createElement }, { DeliveryEmailDocument }] = await Promise.all([
-    import("react-dom/server"),
-    import("react"),
-    import("~/lib/delivery-email"),
-  ]);
+function renderMessage(content: DeliveryContent) {
   return {
     subject: renderSubject(content),
     text: renderText(content),
@@ -301,18 +293,17 @@ registerMailContent("DELIVERY_TEST", {
     });
     const locale = deliveryLocale(null, shop.deliveryLocale);
     return {
-      ...(await renderMessage({
-        locale,
-        shopName: shop.name,
-        orderName: "#1001",
-        customerFirstName: locale === "de" ? "Erika" : "Alex",
-        mode: shop.deliveryMode,
-        keys: sampleKeys(locale),
-        viewUrl: `${config.appUrl.replace(/\/+$/, "")}/keys/example`,
-        subjectTemplate: shop.deliverySubject,
-        bodyTemplate: shop.deliveryBody,
-        test: true,
-      })),
+      ...renderMessage(
+        sampleContent({
+          locale,
+          shopName: shop.name,
+          mode: shop.deliveryMode,
+          viewUrl: `${config.appUrl.replace(/\/+$/, "")}/keys/example`,
+          subjectTemplate: shop.deliverySubject,
+          bodyTemplate: shop.deliveryBody,
+          test: true,
+        }),
+      ),
       from: fromHeader(shop.deliverySenderName, shop.name, from),
       replyTo: shop.deliveryReplyTo || undefined,
     };
@@ -370,23 +361,7 @@ export async function resendKeys({
   });
 }
 
-export interface DeliveryView {
-  id: number;
-  reason: "NEW" | "RESEND";
-  requestedBy: string;
-  mode: DeliveryMode;
-  createdAt: Date;
-  keys: number;
-  mail: {
-    id: number;
-    state: "QUEUED" | "SENT" | "FAILED";
-    to: string;
-    attempts: number;
-    lastError: string | null;
-    nextAttemptAt: Date;
-    sentAt: Date | null;
-  } | null;
-}
+export type DeliveryView = DeliveryRecord<Date>;
 
 /** The order's delivery emails, newest first, with each email's state. */
 export async function listOrderDeliveries({ shopId, orderId }: { shopId: number; orderId: number }): Promise<DeliveryView[]> {
